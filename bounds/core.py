@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["Hypothesis", "HypothesisError", "Source", "Statement", "RELATIONS"]
+__all__ = ["RELATIONS", "Hypothesis", "HypothesisError", "Source", "Statement"]
 
 #: Relation of the measured quantity to the expression: equality, upper bound, lower bound.
 RELATIONS = {"=": "equals", "<=": "is at most", ">=": "is at least"}
@@ -179,7 +179,7 @@ class Statement:
         return self._cache["f"]
 
     # -- transformations -----------------------------------------------------------------------
-    def replace(self, **changes) -> "Statement":
+    def replace(self, **changes) -> Statement:
         """A copy with some fields changed (used by tests to plant wrong constants)."""
         return dataclasses.replace(self, _cache={}, **changes)
 

@@ -5,11 +5,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify.groups import (SO2, SO3, O, cyclic, dihedral, direct_product, fixed_dim,
-                           parse_group, sign_flips, symmetric)
-from verify.projection import (equivariant_basis, function_errors, linear_model_error,
-                               orbit_augment, projector, reynolds_function, reynolds_linear,
-                               reynolds_linear_mc)
+from verify.groups import (
+    SO2,
+    SO3,
+    O,
+    cyclic,
+    dihedral,
+    direct_product,
+    fixed_dim,
+    parse_group,
+    sign_flips,
+    symmetric,
+)
+from verify.projection import (
+    equivariant_basis,
+    function_errors,
+    linear_model_error,
+    orbit_augment,
+    projector,
+    reynolds_function,
+    reynolds_linear,
+    reynolds_linear_mc,
+)
 
 from .helpers import assert_close, random_features
 

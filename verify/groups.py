@@ -20,17 +20,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 from scipy.linalg import block_diag, null_space
 from scipy.stats import ortho_group, special_ortho_group
 
 __all__ = [
-    "FiniteGroup", "CompactGroup", "Rep",
-    "cyclic", "dihedral", "symmetric", "sign_flips", "direct_product",
-    "SO2", "SO3", "O", "parse_group", "fixed_dim", "GROUP_SYNTAX",
+    "GROUP_SYNTAX",
+    "SO2",
+    "SO3",
+    "CompactGroup",
+    "FiniteGroup",
+    "O",
+    "Rep",
+    "cyclic",
+    "dihedral",
+    "direct_product",
+    "fixed_dim",
+    "parse_group",
+    "sign_flips",
+    "symmetric",
 ]
 
 _ROUND = 9  # decimals used to identify matrices during closure
@@ -84,7 +95,7 @@ class FiniteGroup:
         self._mul: np.ndarray | None = None
 
     @classmethod
-    def from_generators(cls, name: str, gens: dict[str, list[np.ndarray]]) -> "FiniteGroup":
+    def from_generators(cls, name: str, gens: dict[str, list[np.ndarray]]) -> FiniteGroup:
         """Close the generators under multiplication (breadth first, joint representation)."""
         names = list(gens)
         ngen = {len(v) for v in gens.values()}
@@ -136,14 +147,14 @@ class FiniteGroup:
     def rep_names(self) -> list[str]:
         return list(self._reps)
 
-    def rep(self, name: str | None = None) -> "Rep":
+    def rep(self, name: str | None = None) -> Rep:
         """A named representation (default: the first one, the natural action)."""
         name = name or self.rep_names[0]
         if name not in self._reps:
             raise KeyError(f"{self.name} has representations {self.rep_names}, not {name!r}")
         return Rep(self, self._reps[name], label=f"{self.name}:{name}")
 
-    def trivial(self, dim: int = 1) -> "Rep":
+    def trivial(self, dim: int = 1) -> Rep:
         return Rep(self, np.broadcast_to(np.eye(dim), (self.order, dim, dim)).copy(),
                    label=f"{self.name}:trivial^{dim}")
 
@@ -168,12 +179,12 @@ class CompactGroup:
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return np.asarray(self.sampler(n, rng), dtype=np.float64).reshape(n, self.dim, self.dim)
 
-    def rep(self, name: str | None = None) -> "Rep":
+    def rep(self, name: str | None = None) -> Rep:
         if name not in (None, "std"):
             raise KeyError(f"{self.name} has the representation 'std' (use Rep ops for others)")
         return Rep(self, fn=lambda M: M, dim=self.dim, label=f"{self.name}:std")
 
-    def trivial(self, dim: int = 1) -> "Rep":
+    def trivial(self, dim: int = 1) -> Rep:
         return Rep(self, fn=lambda M: np.broadcast_to(np.eye(dim), (M.shape[0], dim, dim)),
                    dim=dim, label=f"{self.name}:trivial^{dim}")
 
@@ -217,7 +228,7 @@ class Rep:
         """:math:`\\chi(g_i)=\\mathrm{tr}\\,\\rho(g_i)` for every element (finite groups)."""
         return np.trace(self.matrices, axis1=1, axis2=2)
 
-    def _combine(self, other: "Rep", how, sym: str) -> "Rep":
+    def _combine(self, other: Rep, how, sym: str) -> Rep:
         if other.group is not self.group:
             raise ValueError(f"cannot combine representations of {self.group.name} and "
                              f"{other.group.name}; use direct_product for product groups")
@@ -230,11 +241,11 @@ class Rep:
                                                       zip(a._at(M), b._at(M))]),
                    dim=how(np.eye(a.dim), np.eye(b.dim)).shape[0], label=label)
 
-    def __add__(self, other: "Rep") -> "Rep":
+    def __add__(self, other: Rep) -> Rep:
         """Direct sum :math:`\\rho_1\\oplus\\rho_2` (block diagonal)."""
         return self._combine(other, block_diag, "+")
 
-    def __matmul__(self, other: "Rep") -> "Rep":
+    def __matmul__(self, other: Rep) -> Rep:
         """Tensor product :math:`\\rho_1\\otimes\\rho_2` (Kronecker)."""
         return self._combine(other, np.kron, "x")
 
@@ -243,7 +254,7 @@ class Rep:
 
 
 # -- finite groups ---------------------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def cyclic(m: int) -> FiniteGroup:
     """:math:`C_m=\\langle r\\mid r^m\\rangle`; ``perm``: cyclic shift of m coordinates,
     ``rot``: rotation of the plane by :math:`2\\pi/m`."""
@@ -252,7 +263,7 @@ def cyclic(m: int) -> FiniteGroup:
         f"C{m}", {"perm": [_perm_matrix((np.arange(m) + 1) % m)], "rot": [_rot(2 * np.pi / m)]})
 
 
-@lru_cache(maxsize=None)
+@cache
 def dihedral(m: int) -> FiniteGroup:
     """:math:`D_m=\\langle r,s\\mid r^m,s^2,(sr)^2\\rangle` of order 2m; ``perm``: symmetries of
     the m-gon on its vertices, ``rot``: rotation by :math:`2\\pi/m` and the reflection
@@ -264,7 +275,7 @@ def dihedral(m: int) -> FiniteGroup:
                   "rot": [_rot(2 * np.pi / m), np.diag([1.0, -1.0])]})
 
 
-@lru_cache(maxsize=None)
+@cache
 def symmetric(m: int) -> FiniteGroup:
     """:math:`S_m`, all permutations of m points, generated by a transposition and an m-cycle;
     ``perm``: the natural permutation representation."""
@@ -277,7 +288,7 @@ def symmetric(m: int) -> FiniteGroup:
         f"S{m}", {"perm": [_perm_matrix(t), _perm_matrix((np.arange(m) + 1) % m)]})
 
 
-@lru_cache(maxsize=None)
+@cache
 def sign_flips(d: int) -> FiniteGroup:
     """:math:`\\mathbb Z_2^d` acting on :math:`\\mathbb R^d` by flipping coordinate signs;
     ``diag``: diagonal matrices with entries ±1."""
@@ -301,21 +312,21 @@ def direct_product(G: FiniteGroup, H: FiniteGroup) -> FiniteGroup:
 
 
 # -- compact groups --------------------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def SO2() -> CompactGroup:
     """Rotations of the plane, Haar = uniform angle."""
     return CompactGroup("SO2", 2, 1, lambda n, rng: np.array(
         [_rot(t) for t in rng.uniform(0, 2 * np.pi, size=n)]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def SO3() -> CompactGroup:
     """Rotations of 3-space, Haar via ``scipy.stats.special_ortho_group``."""
     return CompactGroup("SO3", 3, 3, lambda n, rng: special_ortho_group.rvs(
         3, size=n, random_state=rng))
 
 
-@lru_cache(maxsize=None)
+@cache
 def O(d: int) -> CompactGroup:
     """The orthogonal group O(d), Haar via ``scipy.stats.ortho_group``."""
     _need(d >= 2, f"O{d}: d must be at least 2")

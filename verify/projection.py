@@ -24,8 +24,15 @@ import numpy as np
 from .groups import Rep, _compact_fixed_basis
 
 __all__ = [
-    "projector", "equivariant_basis", "reynolds_linear", "reynolds_linear_mc",
-    "linear_model_error", "orbit_augment", "act", "reynolds_function", "function_errors",
+    "act",
+    "equivariant_basis",
+    "function_errors",
+    "linear_model_error",
+    "orbit_augment",
+    "projector",
+    "reynolds_function",
+    "reynolds_linear",
+    "reynolds_linear_mc",
 ]
 
 Func = Callable[[np.ndarray], np.ndarray]
