@@ -1,0 +1,156 @@
+"""The command line: ``python -m verify {all,list,run,show,bench}``.
+
+Exit codes: 0 when every asserted sharp and bound check passes, 1 when one fails, 2 on bad usage
+(one line on stderr naming the problem, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+from .experiment import REGISTRY, UsageError, get
+from .stats import ALPHA
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m verify", description="Check theorems of equivariant learning "
+                "against measurements.")
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+
+    def common(sp):
+        sp.add_argument("--quick", action="store_true", help="quick sizes (each <= 5 s)")
+        sp.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+        sp.add_argument("--json", metavar="FILE", help="write the results as JSON")
+        sp.add_argument("--alpha", type=float, default=ALPHA,
+                        help="family-wise false-failure rate, Bonferroni over the run's checks")
+        g = sp.add_mutually_exclusive_group()
+        g.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+        g.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
+
+    common(sub.add_parser("all", help="run every experiment"))
+    r = sub.add_parser("run", help="run one experiment")
+    r.add_argument("slug")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter (repeatable)")
+    common(r)
+    sub.add_parser("list", help="slug, kind, family, claim")
+    sub.add_parser("show", help="the statement and parameters of one experiment").add_argument(
+        "slug")
+    b = sub.add_parser("bench", help="numba vs numpy throughput, as ratios from one run")
+    b.add_argument("--quick", action="store_true")
+    return p
+
+
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise UsageError(f"--set expects KEY=VALUE, got {pair!r}")
+        k, v = pair.split("=", 1)
+        out[k.strip()] = v
+    return out
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float) and (x == 0 or 1e-3 <= abs(x) < 1e5):
+        return f"{x:.5g}"
+    return f"{x:.3g}" if isinstance(x, float) and math.isfinite(x) else str(x)
+
+
+def format_table(results) -> str:
+    rows = [("experiment / check", "kind", "predicted", "measured [CI]", "verdict", "s")]
+    for r in results:
+        rows.append((f"{r.slug}", r.kind, "", "", r.verdict.upper(), f"{r.seconds:.2f}"))
+        for c in r.checks:
+            ci = f"{_fmt(c.measured)} [{_fmt(c.ci_low)}, {_fmt(c.ci_high)}]"
+            rel = {"<=": "<= ", ">=": ">= "}.get(c.relation, "") if c.kind == "bound" else ""
+            rows.append((f"  {c.name}", c.kind, rel + _fmt(c.predicted), ci, c.verdict, ""))
+    widths = [min(70, max(len(row[i]) for row in rows)) for i in range(len(rows[0]))]
+    lines = []
+    for j, row in enumerate(rows):
+        lines.append("  ".join(cell[:widths[i]].ljust(widths[i]) for i, cell in enumerate(row)))
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _show(slug: str) -> str:
+    exp = get(slug)
+    out = [f"{exp.slug}  ({exp.kind}, {exp.family})", f"claim: {exp.claim}", ""]
+    if exp.statement is not None:
+        s = exp.statement
+        out += [f"statement: {s.name}", f"  {s}", f"  LaTeX: {s.latex()}",
+                f"  source: {s.source}", f"  {s.description}", ""]
+    if exp.details:
+        out += [exp.details.strip(), ""]
+    out.append("parameters (default; quick):")
+    for p in exp.params:
+        q = p.value(True)
+        quick = "" if q == p.default else f"; quick {q}"
+        dflt = "auto" if p.default is None else p.default
+        out.append(f"  {p.name:<14} {str(dflt) + quick:<22} {p.help}")
+    return "\n".join(out)
+
+
+def _execute(args) -> int:
+    from .runner import run_many
+
+    if args.cmd == "all":
+        from . import experiments  # noqa: F401
+
+        items = [(e, e.resolve(args.quick)) for e in REGISTRY.values() if e.in_all]
+    else:
+        exp = get(args.slug)
+        items = [(exp, exp.resolve(args.quick, _overrides(args.set)))]
+    t0 = time.perf_counter()
+    results = run_many(items, seed=args.seed, workers=args.workers, scheduler=args.scheduler,
+                       alpha=args.alpha)
+    print(format_table(results))
+    failed = [r.slug for r in results if r.verdict == "fail"]
+    print(f"\n{len(results)} experiment(s), {len(failed)} failed, "
+          f"{time.perf_counter() - t0:.1f} s wall (alpha={args.alpha}, Bonferroni over the run)")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump([r.to_dict() for r in results], fh, indent=2, default=float)
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.cmd == "list":
+            from . import experiments  # noqa: F401
+
+            for e in REGISTRY.values():
+                print(f"{e.slug:<16} {e.kind:<6} {e.family:<9} {e.claim}")
+            return 0
+        if args.cmd == "show":
+            print(_show(args.slug))
+            return 0
+        if args.cmd == "bench":
+            from .bench import format_bench, run_bench
+
+            print(format_bench(run_bench(quick=args.quick)))
+            return 0
+        if getattr(args, "alpha", ALPHA) is not None and not 0 < args.alpha < 1:
+            raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha}")
+        return _execute(args)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # e.g. --json into a missing directory
+        print(f"error: {e}", file=sys.stderr)
+        return 2

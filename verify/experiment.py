@@ -1,0 +1,212 @@
+"""The experiment contract, parameters, results, and the registry.
+
+An experiment is a small object:
+
+* ``params``: typed :class:`Param` s with defaults and quick-size values (``--set`` overrides);
+* ``plan(params) -> Plan``: validate the setting (raise :class:`UsageError` with one clear line),
+  and describe independent :class:`TaskSpec` s (Monte Carlo batches, sweep points) plus a
+  ``reduce(outputs) -> (checks, data)`` step;
+* ``statement``: the :class:`bounds.core.Statement` it checks (tests swap it for a planted one).
+
+Task functions are module-level (picklable) and are called as ``fn(rng, **kwargs)`` with a
+``numpy.random.Generator`` built from a seed spawned per task, so results do not depend on the
+number of workers or on the scheduler.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bounds.core import HypothesisError, Statement
+
+from .stats import Check
+
+__all__ = ["UsageError", "Param", "TaskSpec", "Plan", "Experiment", "Result", "REGISTRY",
+           "register", "get", "slug_entropy"]
+
+VERSION = "0.1.0"
+
+
+class UsageError(ValueError):
+    """Bad input: unknown experiment or parameter, ill-typed value, or a setting outside the
+    theorem's hypotheses.  The command line prints its message on one line and exits 2."""
+
+
+class _Same:
+    def __repr__(self):
+        return "same as default"
+
+
+_SAME = _Same()
+_BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+@dataclass(frozen=True)
+class Param:
+    """A settable parameter: ``type`` is int, float, str or bool; ``quick`` is the quick-size
+    value (defaults to ``default``); ``choices`` restricts str values; ``None`` means automatic."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    quick: Any = _SAME
+    choices: tuple | None = None
+    low: float | None = None  # inclusive lower limit for numbers
+
+    def value(self, quick: bool) -> Any:
+        return self.default if (not quick or isinstance(self.quick, _Same)) else self.quick
+
+    def parse(self, text: str) -> Any:
+        t = text.strip()
+        if t.lower() in ("auto", "none") and self.default is None:
+            return None
+        try:
+            if self.type is bool:
+                v = _BOOL[t.lower()]
+            elif self.type is int:
+                f = float(t)
+                if f != int(f):
+                    raise ValueError
+                v = int(f)
+            elif self.type is float:
+                v = float(t)
+                if v != v or v in (float("inf"), float("-inf")):
+                    raise ValueError
+            else:
+                v = t
+        except (KeyError, ValueError):
+            kind = {int: "an integer", float: "a finite number", bool: "true or false"}
+            raise UsageError(f"parameter {self.name} must be {kind.get(self.type, 'a string')}, "
+                             f"got {text!r}") from None
+        if self.choices is not None and v not in self.choices:
+            raise UsageError(f"parameter {self.name} must be one of {', '.join(self.choices)}; "
+                             f"got {text!r}")
+        if self.low is not None and v < self.low:
+            raise UsageError(f"parameter {self.name} must be at least {self.low:g}, got {text!r}")
+        return v
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One independent unit of work: ``fn(rng, **kwargs)``; ``key`` labels it for reduce."""
+
+    fn: Callable[..., Any]
+    kwargs: dict
+    key: Any = None
+
+
+@dataclass
+class Plan:
+    """Tasks and the reduce step that turns their outputs (same order) into checks + data."""
+
+    tasks: list[TaskSpec]
+    reduce: Callable[[list[Any]], tuple[list[Check], dict]]
+    params: dict = field(default_factory=dict)  # the resolved parameters (d from group, ...)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A registered experiment (see the module docstring)."""
+
+    slug: str
+    kind: str
+    family: str
+    claim: str
+    params: tuple[Param, ...]
+    planner: Callable[["Experiment", dict], Plan]
+    statement: Statement | None = None
+    details: str = ""
+    in_all: bool = True
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise UsageError(f"{self.slug} has no parameter {name!r}; its parameters are "
+                         f"{', '.join(p.name for p in self.params)}")
+
+    def resolve(self, quick: bool = False, overrides: dict[str, str] | None = None) -> dict:
+        """Defaults (quick or full) with ``--set`` overrides parsed and type-checked."""
+        values = {p.name: p.value(quick) for p in self.params}
+        for k, text in (overrides or {}).items():
+            values[k] = self.param(k).parse(text) if isinstance(text, str) else text
+        values["_overridden"] = frozenset(overrides or ())
+        values["_quick"] = quick
+        return values
+
+    def plan(self, values: dict) -> Plan:
+        try:
+            return self.planner(self, values)
+        except HypothesisError as e:
+            raise UsageError(f"{self.slug}: {e}") from None
+
+    def replace(self, **changes) -> "Experiment":
+        """A copy with fields changed (tests plant a wrong statement this way)."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass
+class Result:
+    """What one experiment run produced."""
+
+    slug: str
+    kind: str
+    family: str
+    params: dict
+    seed: int
+    checks: list[Check]
+    seconds: float
+    data: dict = field(default_factory=dict)
+    version: str = VERSION
+
+    @property
+    def verdict(self) -> str:
+        asserted = [c for c in self.checks if c.asserted]
+        if any(c.verdict == "fail" for c in self.checks):
+            return "fail"
+        if any(c.verdict == "pending" for c in self.checks):
+            return "pending"
+        return "pass" if asserted else "reported"
+
+    def to_dict(self) -> dict:
+        head = self.checks[0] if self.checks else None
+        return {
+            "slug": self.slug, "kind": self.kind, "family": self.family,
+            "params": {k: v for k, v in self.params.items() if not k.startswith("_")},
+            "seed": self.seed,
+            "predicted": head.predicted if head else None,
+            "measured": head.measured if head else None,
+            "ci_low": head.ci_low if head else None,
+            "ci_high": head.ci_high if head else None,
+            "verdict": self.verdict, "seconds": self.seconds, "version": self.version,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+REGISTRY: dict[str, Experiment] = {}
+
+
+def register(exp: Experiment) -> Experiment:
+    if exp.slug in REGISTRY:
+        raise ValueError(f"duplicate experiment slug {exp.slug!r}")
+    REGISTRY[exp.slug] = exp
+    return exp
+
+
+def get(slug: str) -> Experiment:
+    from . import experiments  # noqa: F401  (registers every experiment)
+
+    if slug not in REGISTRY:
+        raise UsageError(f"unknown experiment {slug!r}; `python -m verify list` shows "
+                         f"{', '.join(sorted(REGISTRY))}")
+    return REGISTRY[slug]
+
+
+def slug_entropy(slug: str) -> int:
+    """A stable (not Python-hash-randomised) integer from the slug, mixed into the seed."""
+    return zlib.crc32(slug.encode())

@@ -1,0 +1,75 @@
+r"""The linear–Gaussian (LG) setting shared by the Elesedy–Zaidi and optimal-ε experiments.
+
+A group G acts on :math:`X=\mathbb R^d` by permuting m coordinates in each of ``channels``
+blocks (``d = m · channels``, :math:`\rho_X=\rho_{\rm perm}\otimes I_c`).  The output is either
+invariant (:math:`Y=\mathbb R^k`, trivial action) or equivariant (:math:`Y=X`, k = d, same
+action).  This module turns the user's parameters into the representations, dim E and an
+orthonormal basis Q of E, with one clear error per bad setting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..experiment import Param, UsageError
+from ..groups import FiniteGroup, Rep, fixed_dim, parse_group
+from ..projection import equivariant_basis
+
+__all__ = ["LGSetting", "lg_setting", "LG_PARAMS", "SETTING_KEYS"]
+
+#: Parameters that describe the LG setting (the experiments add n, sigma, trials, ...).
+LG_PARAMS = (
+    Param("group", str, "C6", "group acting by permuting coordinates: C<m>, D<m>, S<m>"),
+    Param("channels", int, 1, "copies of the permutation action (d = m * channels)", low=1),
+    Param("d", int, None, "input dimension; auto = m * channels (must match if given)", low=1),
+    Param("output", str, "invariant", "invariant: G acts trivially on R^k; equivariant: "
+          "Y = R^d with the same action (k = d)", choices=("invariant", "equivariant")),
+    Param("k", int, None, "output dimension; auto = 1 for invariant output, d for equivariant",
+          low=1),
+)
+SETTING_KEYS = frozenset(p.name for p in LG_PARAMS)
+
+
+@dataclass(frozen=True)
+class LGSetting:
+    group: FiniteGroup
+    rep_in: Rep
+    rep_out: Rep
+    m: int
+    d: int
+    k: int
+    dim_e: int
+    Q: np.ndarray  # (d*k, dim_e) orthonormal basis of E, row-major vec
+
+    @property
+    def codim(self) -> int:
+        return self.d * self.k - self.dim_e
+
+
+def lg_setting(group: str, channels: int, d: int | None, output: str, k: int) -> LGSetting:
+    """Build the representations for the LG experiments; :class:`UsageError` on bad input."""
+    try:
+        G = parse_group(group)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if not isinstance(G, FiniteGroup) or "perm" not in G.rep_names:
+        raise UsageError(f"group {group!r} does not act by permuting coordinates; "
+                         "use C<m>, D<m> or S<m>")
+    perm = G.rep("perm")
+    m = perm.dim
+    if d is not None and d != m * channels:
+        raise UsageError(f"d={d} does not match group {group} acting on {m} points with "
+                         f"{channels} channel(s) (d = {m * channels}); drop d or fix it")
+    d = m * channels
+    rep_in = perm @ G.trivial(channels) if channels > 1 else perm
+    if output == "equivariant":
+        if k not in (None, d):
+            raise UsageError(f"output=equivariant sets k = d = {d}; got k={k}")
+        k, rep_out = d, rep_in
+    else:
+        k = 1 if k is None else k
+        rep_out = G.trivial(k)
+    return LGSetting(G, rep_in, rep_out, m, d, k, fixed_dim(rep_in, rep_out),
+                     equivariant_basis(rep_in, rep_out))

@@ -1,0 +1,100 @@
+"""Run experiments: plan → tasks fanned out through joblib → reduce → finalised verdicts.
+
+Every task of every experiment in a run goes into one joblib call, so a sweep uses all workers.
+Seeds: ``SeedSequence([seed, crc32(slug)]).spawn(n_tasks)``, one child per task in plan order,
+so a result does not depend on the number of workers or on the backend.  Workers: local
+processes (loky) by default; with ``scheduler`` set, joblib's dask backend on an existing
+cluster.  In worker processes Numba is limited to one thread, so workers × threads never exceeds
+the cores (BLAS threads are limited by loky itself).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import Parallel, delayed, parallel_config
+
+from .experiment import Experiment, Plan, Result, UsageError, slug_entropy
+from .stats import ALPHA, finalize
+
+__all__ = ["run", "run_many", "default_workers"]
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _call(spec, seed_seq: np.random.SeedSequence, limit_threads: bool):
+    if limit_threads:
+        try:
+            import numba
+
+            numba.set_num_threads(1)
+        except Exception:  # pragma: no cover - numba missing or already limited
+            pass
+    t0 = time.perf_counter()
+    out = spec.fn(np.random.default_rng(seed_seq), **spec.kwargs)
+    return out, time.perf_counter() - t0
+
+
+@dataclass
+class _Job:
+    exp: Experiment
+    values: dict
+    plan: Plan
+    seed: int
+
+
+def run_many(items: list[tuple[Experiment, dict]], seed: int = 0, workers: int | None = None,
+             scheduler: str | None = None, alpha: float = ALPHA) -> list[Result]:
+    """Run ``(experiment, resolved values)`` pairs; verdicts Bonferroni-corrected over all."""
+    jobs = [_Job(exp, values, exp.plan(values), seed) for exp, values in items]
+    calls, owners = [], []
+    for j, job in enumerate(jobs):
+        children = np.random.SeedSequence([seed, slug_entropy(job.exp.slug)]).spawn(
+            len(job.plan.tasks))
+        calls += list(zip(job.plan.tasks, children))
+        owners += [j] * len(job.plan.tasks)
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {workers}")
+    outputs = _execute(calls, workers, scheduler)
+    results = []
+    for j, job in enumerate(jobs):
+        mine = [o for o, w in zip(outputs, owners) if w == j]
+        t0 = time.perf_counter()
+        checks, data = job.plan.reduce([o for o, _ in mine])
+        secs = sum(t for _, t in mine) + time.perf_counter() - t0
+        params = {**job.values, **job.plan.params}
+        results.append(Result(job.exp.slug, job.exp.kind, job.exp.family, params, seed, checks,
+                              secs, data))
+    finalize([c for r in results for c in r.checks], alpha)
+    return results
+
+
+def run(exp: Experiment, quick: bool = False, overrides: dict | None = None, seed: int = 0,
+        workers: int | None = 1, alpha: float = ALPHA) -> Result:
+    """Run one experiment (in-process by default) and return its finalised Result."""
+    return run_many([(exp, exp.resolve(quick, overrides))], seed, workers, None, alpha)[0]
+
+
+def _execute(calls, workers: int, scheduler: str | None):
+    if scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs the dask extra: pip install "
+                             "'equibounds[dask]'") from None
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as e:
+            raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+        with client, parallel_config(backend="dask"):
+            return Parallel()(delayed(_call)(s, ss, True) for s, ss in calls)
+    if workers == 1 or len(calls) <= 1:
+        return [_call(s, ss, False) for s, ss in calls]
+    return Parallel(n_jobs=min(workers, len(calls)))(
+        delayed(_call)(s, ss, True) for s, ss in calls)

@@ -1,0 +1,127 @@
+r"""Estimators with confidence intervals, and verdicts.
+
+A :class:`Check` compares a prediction with a measurement.  Monte Carlo checks carry a standard
+error; their confidence intervals are formed only when a run is finalised, because the level is
+Bonferroni-corrected over every asserted Monte Carlo check of the run:
+
+.. math:: \mathrm{CI}=\hat m\pm z\,\widehat{\mathrm{se}},\qquad z=\Phi^{-1}(1-\alpha/(2m)),
+
+with α = 0.01 by default and m the number of such checks.  Verdicts (DESIGN.md):
+
+* ``sharp``: pass iff the prediction lies in the CI (or, for deterministic identities, within the
+  stated absolute tolerance ``tol`` of the measurement);
+* ``bound``: ``relation="<="`` passes iff the CI's upper edge is ≤ the bound (``">="``: the lower
+  edge ≥ the bound); the slack bound/measured is reported;
+* ``trend``: reported, never asserted.
+
+A check with ``asserted=False`` is reported only (e.g. a setting where the per-trial variance is
+infinite, so no CI is valid).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.stats import norm
+
+__all__ = ["ALPHA", "Check", "mean_se", "finalize", "z_value", "through_origin_slope"]
+
+#: Family-wise false-failure rate of one run.
+ALPHA = 0.01
+
+
+@dataclass
+class Check:
+    """One comparison of a prediction with a measurement (see the module docstring)."""
+
+    name: str
+    kind: str  # "sharp" | "bound" | "trend"
+    predicted: float
+    measured: float
+    se: float | None = None
+    tol: float | None = None
+    relation: str = "="
+    asserted: bool = True
+    note: str = ""
+    ci_low: float | None = None
+    ci_high: float | None = None
+    verdict: str = "pending"
+
+    def __post_init__(self):
+        if self.kind not in ("sharp", "bound", "trend"):
+            raise ValueError(f"unknown check kind {self.kind!r}")
+        if self.kind == "trend":
+            self.asserted = False
+        if self.asserted and self.kind != "trend" and self.se is None and self.tol is None:
+            raise ValueError(f"check {self.name!r} needs a standard error or a tolerance")
+
+    @property
+    def is_mc(self) -> bool:
+        return self.se is not None
+
+    def decide(self, z: float) -> "Check":
+        """Form the CI with multiplier ``z`` and set the verdict."""
+        half = z * self.se if self.is_mc else (self.tol or 0.0)
+        self.ci_low, self.ci_high = self.measured - half, self.measured + half
+        if not self.asserted or not np.isfinite(self.measured):
+            self.verdict = "reported" if np.isfinite(self.measured) or not self.asserted \
+                else "fail"
+            return self
+        if self.kind == "sharp":
+            ok = self.ci_low <= self.predicted <= self.ci_high
+        elif not self.is_mc:  # deterministic bound: round-off tolerance in the favourable way
+            ok = (self.measured - half <= self.predicted if self.relation == "<="
+                  else self.measured + half >= self.predicted)
+        elif self.relation == "<=":
+            ok = self.ci_high <= self.predicted
+        else:
+            ok = self.ci_low >= self.predicted
+        self.verdict = "pass" if ok else "fail"
+        return self
+
+    @property
+    def slack(self) -> float | None:
+        """bound / measured for bound checks."""
+        if self.kind != "bound" or self.measured == 0:
+            return None
+        return self.predicted / self.measured
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["slack"] = self.slack
+        return out
+
+
+def z_value(alpha: float, m: int) -> float:
+    """Two-sided Bonferroni multiplier :math:`\\Phi^{-1}(1-\\alpha/(2m))` (m ≥ 1)."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    return float(norm.ppf(1 - alpha / (2 * max(m, 1))))
+
+
+def finalize(checks: list[Check], alpha: float = ALPHA) -> float:
+    """Decide every check of a run; returns the z used (Bonferroni over asserted MC checks)."""
+    m = sum(1 for c in checks if c.is_mc and c.asserted)
+    z = z_value(alpha, m)
+    for c in checks:
+        c.decide(z)
+    return z
+
+
+def mean_se(x: np.ndarray) -> tuple[float, float]:
+    """Sample mean and its standard error :math:`s/\\sqrt N` (N ≥ 2)."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    if x.size < 2:
+        raise ValueError("need at least two samples for a standard error")
+    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size))
+
+
+def through_origin_slope(x, y, se) -> tuple[float, float]:
+    r"""Weighted least-squares slope of y on x through the origin and its standard error:
+    :math:`\hat b=\sum w_ix_iy_i/\sum w_ix_i^2`, :math:`\mathrm{se}=(\sum w_ix_i^2)^{-1/2}`,
+    :math:`w_i=\mathrm{se}_i^{-2}` (independent points)."""
+    x, y, w = (np.asarray(v, dtype=float) for v in (x, y, np.asarray(se, float) ** -2.0))
+    sxx = float(np.sum(w * x * x))
+    return float(np.sum(w * x * y) / sxx), float(1 / math.sqrt(sxx))
