@@ -34,8 +34,11 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", metavar="FILE", help="write the results as JSON")
         sp.add_argument("--alpha", type=float, default=ALPHA,
                         help="family-wise false-failure rate, Bonferroni over the run's checks")
+        sp.add_argument("--verbose", action="store_true", help="list every exact identity")
         g = sp.add_mutually_exclusive_group()
-        g.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+        g.add_argument("--workers", type=int,
+                       help="local worker processes (default: all cores; 1 with --quick, where "
+                       "process start-up would dominate and Numba kernels still use every core)")
         g.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster")
 
     common(sub.add_parser("all", help="run every experiment"))
@@ -70,11 +73,23 @@ def _fmt(x) -> str:
     return f"{x:.3g}" if isinstance(x, float) and math.isfinite(x) else str(x)
 
 
-def format_table(results) -> str:
+def format_table(results, verbose: bool = False) -> str:
+    """One row per experiment, then its Monte Carlo, bound and failing checks; passing
+    deterministic identities are summarised in one row unless ``verbose``."""
     rows = [("experiment / check", "kind", "predicted", "measured [CI]", "verdict", "s")]
     for r in results:
         rows.append((f"{r.slug}", r.kind, "", "", r.verdict.upper(), f"{r.seconds:.2f}"))
+        quiet = [] if verbose else [c for c in r.checks if c.verdict == "pass" and not c.is_mc
+                                    and c.kind == "sharp"]
+        if len(quiet) > 1:
+            worst = max(abs(c.measured - c.predicted) for c in quiet)
+            rows.append((f"  {len(quiet)} exact identities (--verbose lists them)", "sharp",
+                         "", f"max |meas - pred| = {worst:.2g}", "pass", ""))
+        else:
+            quiet = []
         for c in r.checks:
+            if any(c is q for q in quiet):
+                continue
             ci = f"{_fmt(c.measured)} [{_fmt(c.ci_low)}, {_fmt(c.ci_high)}]"
             rel = {"<=": "<= ", ">=": ">= "}.get(c.relation, "") if c.kind == "bound" else ""
             rows.append((f"  {c.name}", c.kind, rel + _fmt(c.predicted), ci, c.verdict, ""))
@@ -116,9 +131,10 @@ def _execute(args) -> int:
         exp = get(args.slug)
         items = [(exp, exp.resolve(args.quick, _overrides(args.set)))]
     t0 = time.perf_counter()
-    results = run_many(items, seed=args.seed, workers=args.workers, scheduler=args.scheduler,
+    workers = args.workers if args.workers is not None else (1 if args.quick else None)
+    results = run_many(items, seed=args.seed, workers=workers, scheduler=args.scheduler,
                        alpha=args.alpha)
-    print(format_table(results))
+    print(format_table(results, args.verbose))
     failed = [r.slug for r in results if r.verdict == "fail"]
     print(f"\n{len(results)} experiment(s), {len(failed)} failed, "
           f"{time.perf_counter() - t0:.1f} s wall (alpha={args.alpha}, Bonferroni over the run)")

@@ -1,0 +1,61 @@
+"""The command line: tables, JSON, exit codes 0/1/2, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from verify.cli import main
+
+JSON_KEYS = {"slug", "kind", "family", "params", "seed", "predicted", "measured", "ci_low",
+             "ci_high", "verdict", "seconds", "version"}
+
+
+def test_run_quick_json_module_entry_point(tmp_path):
+    out = tmp_path / "out.json"
+    proc = subprocess.run([sys.executable, "-m", "verify", "run", "ez-gap", "--quick", "--json",
+                           str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "ez-gap" in proc.stdout and "PASS" in proc.stdout
+    (res,) = json.loads(out.read_text())
+    assert JSON_KEYS <= set(res) and res["verdict"] == "pass"
+    assert res["ci_low"] <= res["predicted"] <= res["ci_high"]
+
+
+def test_list_and_show(capsys):
+    assert main(["list"]) == 0
+    listed = capsys.readouterr().out
+    assert "ez-gap" in listed and "pt-reynolds" in listed
+    assert main(["show", "ez-gap"]) == 0
+    shown = capsys.readouterr().out
+    assert "n > d + 1" in shown and "\\frac" in shown and "trials" in shown
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["run", "no-such"], "unknown experiment"),
+    (["run", "ez-gap", "--set", "foo=1"], "no parameter 'foo'"),
+    (["run", "ez-gap", "--set", "n=abc"], "must be an integer"),
+    (["run", "ez-gap", "--set", "n=7"], "n > d + 1"),
+    (["run", "ez-gap", "--set", "group=X3"], "unknown group"),
+    (["run", "ez-gap", "--set", "group=C6", "--set", "d=5"], "does not match"),
+    (["run", "ez-gap", "--set", "n"], "KEY=VALUE"),
+    (["show", "nope"], "unknown experiment"),
+    (["frobnicate"], "invalid choice"),
+    (["all", "--alpha", "2"], "alpha"),
+])
+def test_bad_usage_exits_2_with_one_line(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and "\n" not in err and "Traceback" not in err
+
+
+def test_failing_check_exits_1(capsys, monkeypatch):
+    # a planted statement (5 % too large) makes the run fail: exit code 1, FAIL in the table
+    from verify.experiment import REGISTRY, get
+
+    exp = get("ez-gap")
+    planted = exp.replace(statement=exp.statement.replace(expr=exp.statement.expr * 1.05))
+    monkeypatch.setitem(REGISTRY, "ez-gap", planted)
+    assert main(["run", "ez-gap", "--set", "trials=200000", "--set", "batch=50000"]) == 1
+    assert "FAIL" in capsys.readouterr().out
