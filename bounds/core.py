@@ -30,6 +30,9 @@ __all__ = ["RELATIONS", "Hypothesis", "HypothesisError", "Source", "Statement"]
 #: Relation of the measured quantity to the expression: equality, upper bound, lower bound.
 RELATIONS = {"=": "equals", "<=": "is at most", ">=": "is at least"}
 _LATEX_REL = {"=": "=", "<=": r"\le", ">=": r"\ge"}
+#: LaTeX for symbol names that SymPy would print literally.
+LATEX_NAMES = {"dimE": r"\dim E", "sigma_x": r"\sigma_X", "theta2": r"\|\theta\|^2",
+               "eta": r"\eta", "eps": r"\varepsilon"}
 
 
 class HypothesisError(ValueError):
@@ -123,9 +126,11 @@ class Statement:
     # -- rendering -----------------------------------------------------------------------------
     def latex(self) -> str:
         """``quantity \\rel expr`` followed by the hypotheses, as LaTeX."""
-        body = f"{self.quantity} {_LATEX_REL[self.relation]} {sp.latex(self.expr)}"
+        names = {s: LATEX_NAMES[s.name] for s in self.symbols if s.name in LATEX_NAMES}
+        tex = lambda e: sp.latex(e, symbol_names=names)  # noqa: E731
+        body = f"{self.quantity} {_LATEX_REL[self.relation]} {tex(self.expr)}"
         if self.hypotheses:
-            hyp = ",\\ ".join(sp.latex(h.condition) for h in self.hypotheses)
+            hyp = ",\\ ".join(tex(h.condition) for h in self.hypotheses)
             body += rf" \qquad ({hyp})"
         return body
 
