@@ -59,3 +59,12 @@ def test_failing_check_exits_1(capsys, monkeypatch):
     monkeypatch.setitem(REGISTRY, "ez-gap", planted)
     assert main(["run", "ez-gap", "--set", "trials=200000", "--set", "batch=50000"]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    cmd = 'python -m pip install -e ".[test]" && python -m pytest -q'
+    assert cmd in (root / "README.md").read_text()
+    assert cmd in (root / ".ci" / "run").read_text()
