@@ -127,7 +127,7 @@ class Statement:
     def latex(self) -> str:
         """``quantity \\rel expr`` followed by the hypotheses, as LaTeX."""
         names = {s: LATEX_NAMES[s.name] for s in self.symbols if s.name in LATEX_NAMES}
-        tex = lambda e: sp.latex(e, symbol_names=names)  # noqa: E731
+        tex = lambda e: sp.latex(e, symbol_names=names)
         body = f"{self.quantity} {_LATEX_REL[self.relation]} {tex(self.expr)}"
         if self.hypotheses:
             hyp = ",\\ ".join(tex(h.condition) for h in self.hypotheses)

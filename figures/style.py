@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 #: inches: one column and the full text width of a two-column paper (NeurIPS/ICML-like).
 COLUMN, TEXT = 3.25, 6.75

@@ -120,18 +120,18 @@ def _failures(checks):
 
 
 def test_pt_reynolds_identities_hold_for_the_true_projection():
-    G, rep, X, f, h = _d4_case()
+    _, rep, X, f, h = _d4_case()
     assert _failures(reynolds_checks(f, h, X, rep, rep)) == []
 
 
 def test_pt_reynolds_detects_average_over_group_minus_one_element():
     G, rep, X, f, h = _d4_case()
-    wrong = lambda fn: reynolds_function(fn, rep, rep, elements=np.arange(1, G.order))  # noqa
+    wrong = lambda fn: reynolds_function(fn, rep, rep, elements=np.arange(1, G.order))
     assert _failures(reynolds_checks(f, h, X, rep, rep, phi_op=wrong))
 
 
 def test_pt_reynolds_detects_rho_y_instead_of_its_inverse_on_nonabelian_d4():
-    G, rep, X, f, h = _d4_case()
+    _, rep, X, f, h = _d4_case()
     A = rep.matrices
 
     def wrong(fn):  # (1/|G|) sum_g rho_Y(g) f(rho_X(g) x) instead of rho_Y(g)^{-1}

@@ -94,7 +94,7 @@ def test_known_fixed_dims():
 @settings(max_examples=25, deadline=None)
 @given(spec=st.sampled_from(FINITE), i=st.integers(0, 2), j=st.integers(0, 2))
 def test_fixed_dim_is_rank_of_projection(spec, i, j):
-    G, reps = _reps(spec)
+    _, reps = _reps(spec)
     a, b = reps[i % len(reps)], reps[j % len(reps)]
     P = projector(a, b)
     assert fixed_dim(a, b) == np.linalg.matrix_rank(P, tol=1e-9)
@@ -105,7 +105,7 @@ def test_fixed_dim_is_rank_of_projection(spec, i, j):
 @given(spec=st.sampled_from(FINITE), i=st.integers(0, 2), j=st.integers(0, 2),
        seed=st.integers(0, 2**31))
 def test_reynolds_idempotent_selfadjoint_equivariant(spec, i, j, seed):
-    G, reps = _reps(spec)
+    _, reps = _reps(spec)
     a, b = reps[i % len(reps)], reps[j % len(reps)]
     rng = np.random.default_rng(seed)
     W, V = rng.normal(size=(2, a.dim, b.dim))

@@ -16,6 +16,7 @@ number of workers or on the scheduler.
 from __future__ import annotations
 
 import dataclasses
+import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,8 +26,18 @@ from bounds.core import HypothesisError, Statement
 
 from .stats import Check
 
-__all__ = ["UsageError", "Param", "TaskSpec", "Plan", "Experiment", "Result", "REGISTRY",
-           "register", "get", "slug_entropy"]
+__all__ = [
+    "REGISTRY",
+    "Experiment",
+    "Param",
+    "Plan",
+    "Result",
+    "TaskSpec",
+    "UsageError",
+    "get",
+    "register",
+    "slug_entropy",
+]
 
 VERSION = "0.1.0"
 
@@ -75,7 +86,7 @@ class Param:
                 v = int(f)
             elif self.type is float:
                 v = float(t)
-                if v != v or v in (float("inf"), float("-inf")):
+                if not math.isfinite(v):
                     raise ValueError
             else:
                 v = t
@@ -118,7 +129,7 @@ class Experiment:
     family: str
     claim: str
     params: tuple[Param, ...]
-    planner: Callable[["Experiment", dict], Plan]
+    planner: Callable[[Experiment, dict], Plan]
     statement: Statement | None = None
     details: str = ""
     in_all: bool = True
@@ -145,7 +156,7 @@ class Experiment:
         except HypothesisError as e:
             raise UsageError(f"{self.slug}: {e}") from None
 
-    def replace(self, **changes) -> "Experiment":
+    def replace(self, **changes) -> Experiment:
         """A copy with fields changed (tests plant a wrong statement this way)."""
         return dataclasses.replace(self, **changes)
 

@@ -366,7 +366,7 @@ def fixed_dim(rep_in: Rep, rep_out: Rep) -> int:
         val = float(np.mean(rep_in.character() * rep_out.character()))
         if abs(val - round(val)) > 1e-8:
             raise ArithmeticError(f"character average {val} is not an integer: not a rep?")
-        return int(round(val))
+        return round(val)
     return _compact_fixed_basis(rep_in, rep_out).shape[1]
 
 

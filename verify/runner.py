@@ -20,7 +20,7 @@ from joblib import Parallel, delayed, parallel_config
 from .experiment import Experiment, Plan, Result, UsageError, slug_entropy
 from .stats import ALPHA, finalize
 
-__all__ = ["run", "run_many", "default_workers"]
+__all__ = ["default_workers", "run", "run_many"]
 
 
 def default_workers() -> int:
@@ -33,7 +33,7 @@ def _call(spec, seed_seq: np.random.SeedSequence, limit_threads: bool):
             import numba
 
             numba.set_num_threads(1)
-        except Exception:  # pragma: no cover - numba missing or already limited
+        except ImportError:  # pragma: no cover - numba is a dependency
             pass
     t0 = time.perf_counter()
     out = spec.fn(np.random.default_rng(seed_seq), **spec.kwargs)

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.stats import norm
 
-__all__ = ["ALPHA", "Check", "mean_se", "finalize", "z_value", "through_origin_slope"]
+__all__ = ["ALPHA", "Check", "finalize", "mean_se", "through_origin_slope", "z_value"]
 
 #: Family-wise false-failure rate of one run.
 ALPHA = 0.01
@@ -61,7 +61,7 @@ class Check:
     def is_mc(self) -> bool:
         return self.se is not None
 
-    def decide(self, z: float) -> "Check":
+    def decide(self, z: float) -> Check:
         """Form the CI with multiplier ``z`` and set the verdict."""
         half = z * self.se if self.is_mc else (self.tol or 0.0)
         self.ci_low, self.ci_high = self.measured - half, self.measured + half

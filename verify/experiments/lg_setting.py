@@ -17,7 +17,7 @@ from ..experiment import Param, UsageError
 from ..groups import FiniteGroup, Rep, fixed_dim, parse_group
 from ..projection import equivariant_basis
 
-__all__ = ["LGSetting", "lg_setting", "LG_PARAMS", "SETTING_KEYS"]
+__all__ = ["LG_PARAMS", "SETTING_KEYS", "LGSetting", "lg_setting"]
 
 #: Parameters that describe the LG setting (the experiments add n, sigma, trials, ...).
 LG_PARAMS = (

@@ -65,7 +65,7 @@ def reynolds_checks(f, h, X, rep_in, rep_out, t=0.3, phi_op=None, label="") -> l
     # Phi^2 = Phi and the t-scaling hold pointwise, so they are checked on the first (at most)
     # 100 points: Phi of a composite costs |G|^2 evaluations of f.
     xs = X[:100]
-    mix = lambda Y: pf(Y) + t * (f(Y) - pf(Y))  # noqa: E731
+    mix = lambda Y: pf(Y) + t * (f(Y) - pf(Y))
     mixx, pmix = mix(xs), phi_op(mix)(xs)
     pfs, fs = pf(xs), f(xs)
     rank = int(np.linalg.matrix_rank(projector(rep_in, rep_out), tol=1e-9))
@@ -100,7 +100,7 @@ def case_task(rng, group, rep, output, points, features, t):
     checks = reynolds_checks(f, h, X, rep_in, rep_out, t, label=label)
     if group == "C2" and rep == "rot":  # rotation by pi, odd f: e_g = 2 dist exactly
         g = random_features(rep_in.dim, k, features, rng)
-        odd = lambda Y: g(Y) - g(-Y)  # noqa: E731
+        odd = lambda Y: g(Y) - g(-Y)
         e = function_errors(odd, X, rep_in, rep_out)
         checks.append(Check(f"{label} odd f: e_g(pi) = 2 dist", "sharp", 2 * e["dist"],
                             float(e["e_g"][1]), tol=RTOL * max(1.0, e["dist"])))
