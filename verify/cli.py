@@ -73,22 +73,34 @@ def _fmt(x) -> str:
     return f"{x:.3g}" if isinstance(x, float) and math.isfinite(x) else str(x)
 
 
+def _collapse_key(c, verbose: bool):
+    if verbose or c.verdict != "pass":
+        return None
+    if c.group:
+        return c.group
+    if c.kind == "sharp" and not c.is_mc:
+        return "exact identities"
+    return None
+
+
 def format_table(results, verbose: bool = False) -> str:
-    """One row per experiment, then its Monte Carlo, bound and failing checks; passing
-    deterministic identities are summarised in one row unless ``verbose``."""
+    """One row per experiment, then its checks.  Passing checks of one ``group`` (and passing
+    deterministic identities) collapse into one summary row unless ``verbose``."""
     rows = [("experiment / check", "kind", "predicted", "measured [CI]", "verdict", "s")]
     for r in results:
         rows.append((f"{r.slug}", r.kind, "", "", r.verdict.upper(), f"{r.seconds:.2f}"))
-        quiet = [] if verbose else [c for c in r.checks if c.verdict == "pass" and not c.is_mc
-                                    and c.kind == "sharp"]
-        if len(quiet) > 1:
-            worst = max(abs(c.measured - c.predicted) for c in quiet)
-            rows.append((f"  {len(quiet)} exact identities (--verbose lists them)", "sharp",
-                         "", f"max |meas - pred| = {worst:.2g}", "pass", ""))
-        else:
-            quiet = []
+        groups: dict[str, list] = {}
         for c in r.checks:
-            if any(c is q for q in quiet):
+            key = _collapse_key(c, verbose)
+            if key is not None:
+                groups.setdefault(key, []).append(c)
+        shown = set()
+        for c in r.checks:
+            key = _collapse_key(c, verbose)
+            if key is not None and len(groups[key]) > 1:
+                if key not in shown:
+                    shown.add(key)
+                    rows.append(_summary_row(key, groups[key]))
                 continue
             ci = f"{_fmt(c.measured)} [{_fmt(c.ci_low)}, {_fmt(c.ci_high)}]"
             rel = {"<=": "<= ", ">=": ">= "}.get(c.relation, "") if c.kind == "bound" else ""
@@ -100,6 +112,21 @@ def format_table(results, verbose: bool = False) -> str:
         if j == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _summary_row(key: str, checks: list) -> tuple:
+    if checks[0].kind == "bound":
+        slack = min((c.slack for c in checks if c.slack is not None), default=float("nan"))
+        what = f"min slack bound/measured = {slack:.3g}"
+    elif all(c.is_mc for c in checks):
+        z = max(abs(c.measured - c.predicted) / max((c.ci_high - c.ci_low) / 2, 1e-300)
+                for c in checks)
+        what = f"max |meas - pred| / half-width = {z:.2f}"
+    else:
+        what = f"max |meas - pred| = {max(abs(c.measured - c.predicted) for c in checks):.2g}"
+    status = "pass" if all(c.verdict == "pass" for c in checks) else "reported"
+    return (f"  {key}: {len(checks)} checks (--verbose lists them)", checks[0].kind, "", what,
+            status, "")
 
 
 def _show(slug: str) -> str:

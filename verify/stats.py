@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.stats import norm
 
-__all__ = ["ALPHA", "Check", "finalize", "mean_se", "through_origin_slope", "z_value"]
+__all__ = ["ALPHA", "Check", "delta_se", "finalize", "mean_se", "through_origin_slope",
+           "z_value"]
 
 #: Family-wise false-failure rate of one run.
 ALPHA = 0.01
@@ -45,6 +46,7 @@ class Check:
     relation: str = "="
     asserted: bool = True
     note: str = ""
+    group: str | None = None  # checks of one group collapse into one table row when they pass
     ci_low: float | None = None
     ci_high: float | None = None
     verdict: str = "pending"
@@ -125,3 +127,23 @@ def through_origin_slope(x, y, se) -> tuple[float, float]:
     x, y, w = (np.asarray(v, dtype=float) for v in (x, y, np.asarray(se, float) ** -2.0))
     sxx = float(np.sum(w * x * x))
     return float(np.sum(w * x * y) / sxx), float(1 / math.sqrt(sxx))
+
+
+def delta_se(g, samples: np.ndarray) -> tuple[float, float]:
+    r"""Plug-in estimate :math:`g(\bar X)` and its delta-method standard error.
+
+    ``samples`` is (N, p) i.i.d. rows; :math:`\mathrm{se}^2=\nabla g^\top\hat\Sigma\nabla g/N`
+    with :math:`\nabla g` by central differences at the sample mean (relative step 1e-6)."""
+    X = np.asarray(samples, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError("samples must be (N >= 2, p)")
+    m = X.mean(axis=0)
+    grad = np.empty(m.size)
+    for j in range(m.size):
+        h = 1e-6 * max(1.0, abs(m[j]))
+        up, dn = m.copy(), m.copy()
+        up[j] += h
+        dn[j] -= h
+        grad[j] = (g(up) - g(dn)) / (2 * h)
+    psi = (X - m) @ grad
+    return float(g(m)), float(psi.std(ddof=1) / math.sqrt(X.shape[0]))

@@ -23,9 +23,8 @@ import sympy as sp
 from bounds.generalization import ez_gap
 
 from ..experiment import Experiment, Param, Plan, TaskSpec, register
-from ..montecarlo import lg_stats
 from ..stats import Check, mean_se, through_origin_slope
-from .lg_setting import LG_PARAMS, SETTING_KEYS, lg_setting
+from .lg_setting import LG_PARAMS, SETTING_KEYS, batches, lg_batch, lg_setting
 
 #: theory/generalization.md, ez-gap "Configurations": (group, channels, output, n, sigma, sigma_x)
 CATALOGUE = (
@@ -51,13 +50,7 @@ PARAMS = LG_PARAMS + (
 
 def gap_batch(rng, trials, n, d, k, Q, sigma, sigma_x, method):
     """Per-trial gaps :math:`\\sigma_X^2\\|Z_\\perp\\|^2` of one Monte Carlo batch."""
-    stats = lg_stats(rng, trials, n, d, k, Q, np.zeros(d * k), sigma, sigma_x, method=method)
-    return stats[:, 1]
-
-
-def _batches(trials: int, batch: int) -> list[int]:
-    full, rest = divmod(trials, batch)
-    return [batch] * full + ([rest] if rest else [])
+    return lg_batch(rng, trials, n, d, k, Q, np.zeros(d * k), sigma, sigma_x, method)[:, 1]
 
 
 def plan(exp: Experiment, v: dict) -> Plan:
@@ -79,7 +72,7 @@ def plan(exp: Experiment, v: dict) -> Plan:
                              k=s.k, dimE=s.dim_e, sigma=sigma, sigma_x=sigma_x,
                              predicted=stmt.evaluate(n=nn, **kw) if nn != n else predicted,
                              slope_point=nn != n or (v["slope"] and ci == 0)))
-            for b in _batches(v["trials"], v["batch"]):
+            for b in batches(v["trials"], v["batch"]):
                 tasks.append(TaskSpec(gap_batch, dict(trials=b, n=nn, d=s.d, k=s.k, Q=s.Q,
                                                       sigma=sigma, sigma_x=sigma_x,
                                                       method=v["method"]),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..experiment import Param, UsageError
+from ..montecarlo import lg_stats
 from ..groups import FiniteGroup, Rep, fixed_dim, parse_group
 from ..projection import equivariant_basis
 
@@ -73,3 +74,28 @@ def lg_setting(group: str, channels: int, d: int | None, output: str, k: int) ->
         rep_out = G.trivial(k)
     return LGSetting(G, rep_in, rep_out, m, d, k, fixed_dim(rep_in, rep_out),
                      equivariant_basis(rep_in, rep_out))
+
+
+def perp_direction(s: LGSetting, seed: int = 20230517) -> np.ndarray:
+    """A fixed unit vector of :math:`E^\\perp` (row-major vec), the direction of :math:`\\Theta_\\perp`.
+
+    The LG risks depend on :math:`\\Theta_\\perp` only through :math:`\\eta=\\sigma_X\\|\\Theta_\\perp\\|`
+    (the OLS error has isotropic second moments), so the direction is fixed by an internal seed.
+    """
+    if s.codim == 0:
+        raise UsageError("every linear map is equivariant here (dim E = d k): there is no "
+                         "non-equivariant direction for the target")
+    g = np.random.default_rng(seed).standard_normal(s.d * s.k)
+    u = g - s.Q @ (s.Q.T @ g)
+    return u / np.linalg.norm(u)
+
+
+def lg_batch(rng, trials, n, d, k, Q, theta_perp, sigma, sigma_x, method="bartlett"):
+    """One Monte Carlo batch of the per-trial statistics (A, B, C) of :mod:`verify.montecarlo`."""
+    return lg_stats(rng, trials, n, d, k, Q, theta_perp, sigma, sigma_x, method=method)
+
+
+def batches(trials: int, batch: int) -> list[int]:
+    """Split ``trials`` into tasks of at most ``batch`` trials."""
+    full, rest = divmod(trials, batch)
+    return [batch] * full + ([rest] if rest else [])

@@ -77,7 +77,7 @@ def reynolds_checks(f, h, X, rep_in, rep_out, t=0.3, phi_op=None, label="") -> l
         Check(f"{label} dist^2 = e_avg^2 / 2", "sharp", 0.5 * err["e_avg"] ** 2, dist**2,
               tol=tol),
         Check(f"{label} max_g e_g <= 2 dist", "bound", 2 * dist, err["e_sup"], relation="<=",
-              tol=RTOL * scale),
+              tol=RTOL * scale, group="bound e_g <= 2 dist"),
         Check(f"{label} |(Phi f + t(f - Phi f)) - Phi(.)| = t |f - Phi f| (pointwise)", "sharp",
               t * float(np.sqrt(_inner(fs - pfs, fs - pfs))),
               float(np.sqrt(_inner(mixx - pmix, mixx - pmix))), tol=RTOL * scale),
