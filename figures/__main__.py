@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import ez_gap
+from . import ez_gap, optimal_eps
 
-FIGURES = {"ez_gap": ez_gap.make}
+FIGURES = {"ez_gap": ez_gap.make, "optimal_eps": optimal_eps.make}
 
 
 def main(argv=None) -> int:

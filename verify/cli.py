@@ -102,7 +102,8 @@ def format_table(results, verbose: bool = False) -> str:
                     shown.add(key)
                     rows.append(_summary_row(key, groups[key]))
                 continue
-            ci = f"{_fmt(c.measured)} [{_fmt(c.ci_low)}, {_fmt(c.ci_high)}]"
+            ci = _fmt(c.measured) + ("" if c.ci_low is None else
+                                     f" [{_fmt(c.ci_low)}, {_fmt(c.ci_high)}]")
             rel = {"<=": "<= ", ">=": ">= "}.get(c.relation, "") if c.kind == "bound" else ""
             rows.append((f"  {c.name}", c.kind, rel + _fmt(c.predicted), ci, c.verdict, ""))
     widths = [min(70, max(len(row[i]) for row in rows)) for i in range(len(rows[0]))]

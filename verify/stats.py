@@ -67,6 +67,8 @@ class Check:
         """Form the CI with multiplier ``z`` and set the verdict."""
         half = z * self.se if self.is_mc else (self.tol or 0.0)
         self.ci_low, self.ci_high = self.measured - half, self.measured + half
+        if not self.is_mc and self.tol is None:  # a reported number without an interval
+            self.ci_low = self.ci_high = None
         if not self.asserted or not np.isfinite(self.measured):
             self.verdict = "reported" if np.isfinite(self.measured) or not self.asserted \
                 else "fail"

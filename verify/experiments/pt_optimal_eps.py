@@ -1,0 +1,165 @@
+r"""Petrache–Trivedi, the headline: the optimal model equivariance error, predicted and measured.
+
+``pt-optimal-eps`` (sharp, derived).  LG setting with a non-equivariant target,
+:math:`\Theta=\Theta_E+\Theta_\perp`, data equivariance error :math:`\eta=\sigma_X\|\Theta_\perp\|`,
+OLS W and the family :math:`W_t=\Phi W+t(W-\Phi W)`.  With
+:math:`v=\sigma^2\frac{dk-\dim E}{n-d-1}`, :math:`a=\sigma^2\frac{\dim E}{n-d-1}`:
+
+.. math::
+    \mathbb E R(W_t)-R(f^*)=a+(1-t)^2\eta^2+t^2v,\qquad
+    t^*=\frac{\eta^2}{\eta^2+v},\qquad
+    \varepsilon^*=t^*\sqrt{\eta^2+v}=\frac{\eta^2}{\sqrt{\eta^2+v}}<\eta,
+
+and :math:`\mathbb E[R(W)-R(\Phi W)]=v-\eta^2`.  All predictions come from
+:mod:`bounds.approximation`.
+
+Measurement.  Per trial the kernel returns :math:`A=\sigma_X^2\|\Phi Z\|^2`,
+:math:`B=\sigma_X^2\|Z_\perp\|^2`, :math:`C=\sigma_X^2\langle\Theta_\perp,Z\rangle`
+(:math:`Z=W-\Theta`).  The per-trial risk is exactly
+:math:`A+(1-t)^2\eta^2-2t(1-t)C+t^2B`, a quadratic in t, so the Monte Carlo optimum is
+:math:`\hat t^*=(\eta^2+\bar C)/(\eta^2+2\bar C+\bar B)` and, since the model error of
+:math:`W_t` is :math:`t\cdot\sigma_X\|W_\perp\|` with :math:`\sigma_X^2\|W_\perp\|^2=\eta^2+2C+B`,
+:math:`\hat\varepsilon^*=(\eta^2+\bar C)/(\eta^2+2\bar C+\bar B)^{1/2}`; CIs by the delta method.
+
+Checks: every :math:`E(t)` on the grid t = 0, 0.05, …, 1 in its CI; :math:`t^*` and
+:math:`\varepsilon^*` in the CIs of :math:`\hat t^*`, :math:`\hat\varepsilon^*`; :math:`v-\eta^2`
+in the CI of the mean of :math:`B-\eta^2`.  Full runs add sweeps over :math:`\eta^2/v\in
+\{0.1,0.5,1,2,10\}` (at the given n) and :math:`n\in\{d+5,2d,4d,16d\}` (at the given η), each
+checking :math:`t^*` and :math:`\varepsilon^*`; :math:`\hat\varepsilon^*/\eta` rises towards 1
+with n (reported; it is a consequence of the checked values).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bounds import approximation as ap
+
+from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..stats import Check, delta_se, mean_se
+from .lg_setting import LG_PARAMS, batches, lg_batch, lg_setting, perp_direction
+
+RATIOS = (0.1, 0.5, 1.0, 2.0, 10.0)
+T_GRID = tuple(np.round(np.linspace(0, 1, 21), 10))
+
+PARAMS = LG_PARAMS + (
+    Param("n", int, 12, "sample size (needs n > d + 1; verdicts need n >= d + 5)", low=1),
+    Param("eta", float, math.sqrt(0.466), "data equivariance error eta = sigma_x |Theta_perp|",
+          low=0.0),
+    Param("sigma", float, 1.0, "noise standard deviation per output", low=0.0),
+    Param("sigma_x", float, 1.0, "input standard deviation", low=0.0),
+    Param("trials", int, 50_000, "Monte Carlo trials per setting", quick=5_000, low=100),
+    Param("batch", int, 25_000, "trials per task", low=100),
+    Param("sweep", bool, True, "also sweep eta^2/v and n", quick=False),
+    Param("method", str, "bartlett", "bartlett (sufficient statistics) or raw (data)",
+          choices=("bartlett", "raw")),
+)
+
+#: Statements checked here; tests plant wrong ones through Experiment.replace(statement=...)
+#: for t* (the experiment's statement) or by passing ``statements=`` to :func:`make_plan`.
+STATEMENTS = {"curve": ap.lg_risk_curve(), "t": ap.optimal_t(), "eps": ap.optimal_eps(),
+              "gap": ap.misspecified_gap()}
+
+
+def t_star(abc: np.ndarray, eta2: float) -> float:
+    """:math:`\\hat t^*=(\\eta^2+C)/(\\eta^2+2C+B)` at mean statistics ``abc = (A, B, C)``."""
+    return (eta2 + abc[2]) / (eta2 + 2 * abc[2] + abc[1])
+
+
+def eps_star(abc: np.ndarray, eta2: float) -> float:
+    """:math:`\\hat\\varepsilon^*=(\\eta^2+C)/\\sqrt{\\eta^2+2C+B}`."""
+    return (eta2 + abc[2]) / math.sqrt(eta2 + 2 * abc[2] + abc[1])
+
+
+def make_plan(exp: Experiment, v: dict, statements: dict | None = None) -> Plan:
+    st = {**STATEMENTS, "t": exp.statement, **(statements or {})}
+    s = lg_setting(v["group"], v["channels"], v["d"], v["output"], v["k"])
+    direction = perp_direction(s)
+    if v["sigma"] <= 0 or v["sigma_x"] <= 0:
+        raise UsageError("sigma and sigma_x must be positive")
+    if v["eta"] <= 0:
+        raise UsageError("eta must be positive (eta = 0 is the exactly equivariant target of "
+                         "ez-gap; the optimum is then t* = 0)")
+    base = dict(d=s.d, k=s.k, dimE=s.dim_e, sigma=v["sigma"])
+    v_of = lambda n: float(ap.v_expr().subs(  # noqa: E731
+        {ap.SYMBOLS[x]: val for x, val in {**base, "n": n}.items()}))
+    points = [dict(role="main", n=v["n"], eta=v["eta"])]
+    if v["sweep"]:
+        vn = v_of(v["n"]) if v["n"] > s.d + 1 else None
+        if vn:
+            points += [dict(role="ratio", n=v["n"], eta=math.sqrt(r * vn), ratio=r)
+                       for r in RATIOS]
+        points += [dict(role="n", n=nn, eta=v["eta"])
+                   for nn in sorted({s.d + 5, 2 * s.d, 4 * s.d, 16 * s.d} - {v["n"]})
+                   if nn > s.d + 1]
+    tasks = []
+    for i, p in enumerate(points):
+        vals = dict(base, n=p["n"], eta=p["eta"])
+        p["t_pred"] = st["t"].evaluate(**vals)  # checks n > d + 1 (UsageError upstream)
+        p["eps_pred"] = st["eps"].evaluate(**vals)
+        p["v"] = v_of(p["n"])
+        theta_perp = direction * p["eta"] / v["sigma_x"]
+        for b in batches(v["trials"], v["batch"]):
+            tasks.append(TaskSpec(lg_batch, dict(trials=b, n=p["n"], d=s.d, k=s.k, Q=s.Q,
+                                                 theta_perp=theta_perp, sigma=v["sigma"],
+                                                 sigma_x=v["sigma_x"], method=v["method"]),
+                                  key=i))
+
+    def reduce(outputs):
+        per = [[] for _ in points]
+        for t, out in zip(tasks, outputs):
+            per[t.key].append(out)
+        checks = []
+        for p, outs in zip(points, per):
+            abc = np.concatenate(outs)
+            eta2, n = p["eta"] ** 2, p["n"]
+            tt = np.asarray(T_GRID)[:, None]
+            risks = abc[:, 0] + (1 - tt) ** 2 * eta2 - 2 * tt * (1 - tt) * abc[:, 2] \
+                + tt * tt * abc[:, 1]  # (grid, trials)
+            p["curve"] = [(t, float(r.mean()), float(r.std(ddof=1) / math.sqrt(r.size)))
+                          for t, r in zip(T_GRID, risks)]
+            ok = n >= s.d + 5
+            note = "" if ok else "n < d + 5: per-trial variance infinite, reported only"
+            tag = ("" if p["role"] == "main" else
+                   f"[eta^2/v={p['ratio']:g}] " if p["role"] == "ratio" else f"[n={n}] ")
+            group = {"main": None, "ratio": "sweep over eta^2/v", "n": "sweep over n"}[p["role"]]
+            if p["role"] == "main":
+                vals = dict(base, n=n, eta=p["eta"])
+                curve = st["curve"].lambdify()
+                grid = []
+                for t, m, se in p["curve"]:
+                    c = Check(f"E R(W_t) - R(f*) at t={t:.2f}", "sharp",
+                              float(curve(t=t, **vals)), m, se=se, asserted=ok, note=note,
+                              group="risk curve E(t), 21 points")
+                    checks.append(c)
+                    grid.append((t, c))
+                p["grid"] = grid
+                m, se = mean_se(abc[:, 1] - eta2)
+                checks.append(Check("E[R(W) - R(Phi W)] = v - eta^2", "sharp",
+                                    st["gap"].evaluate(**vals), m, se=se, asserted=ok,
+                                    note=note))
+            th, th_se = delta_se(lambda mu: t_star(mu, eta2), abc)
+            eh, eh_se = delta_se(lambda mu: eps_star(mu, eta2), abc)
+            p["t_check"] = Check(f"{tag}t* = eta^2/(eta^2+v)", "sharp", p["t_pred"], th,
+                                 se=th_se, asserted=ok, note=note, group=group)
+            p["eps_check"] = Check(f"{tag}eps* = eta^2/sqrt(eta^2+v)", "sharp", p["eps_pred"],
+                                   eh, se=eh_se, asserted=ok, note=note, group=group)
+            checks += [p["t_check"], p["eps_check"]]
+            if p["role"] == "main":
+                grid_argmin = min(p["grid"], key=lambda tc: tc[1].measured)[0]
+                checks.append(Check("grid argmin of the measured curve (t)", "trend",
+                                    p["t_pred"], grid_argmin))
+                checks.append(Check("eps*/eta (< 1, -> 1 as n grows)", "trend",
+                                    p["eps_pred"] / p["eta"], eh / p["eta"]))
+        return checks, {"points": points, "setting": dict(base, sigma_x=v["sigma_x"])}
+
+    return Plan(tasks, reduce, params={"d": s.d, "k": s.k, "dimE": s.dim_e})
+
+
+PT_OPTIMAL_EPS = register(Experiment(
+    slug="pt-optimal-eps", kind="sharp", family="PT",
+    claim="optimal model equivariance error eps* = eta^2/sqrt(eta^2 + v) < eta, -> eta",
+    params=PARAMS, planner=make_plan, statement=STATEMENTS["t"], details=__doc__,
+))
