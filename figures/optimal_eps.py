@@ -12,6 +12,7 @@ against n (right), predicted curves and measured points with their CIs.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from bounds.approximation import lg_risk_curve, optimal_eps
 from verify.experiment import get
@@ -69,6 +70,7 @@ def make(quick: bool = False, seed: int = 0, out=None):
     a1.plot(eg, eg, color="0.5", ls=":", lw=0.8, label=r"$\varepsilon=\eta$")
     a1.set_xscale("log")
     a1.set_yscale("log")
+    a1.xaxis.set_minor_formatter(NullFormatter())
     a1.set_xlabel(r"data equivariance error $\eta$")
     a1.set_ylabel(r"optimal model equivariance error $\varepsilon^*$")
     a1.set_title(rf"$n={n0}$, $v={pts[0]['v']:.3g}$")
