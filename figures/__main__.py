@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import ez_gap, optimal_eps
+from . import approx_budget, ez_gap, optimal_eps
 
-FIGURES = {"ez_gap": ez_gap.make, "optimal_eps": optimal_eps.make}
+FIGURES = {"ez_gap": ez_gap.make, "optimal_eps": optimal_eps.make,
+           "approx_budget": approx_budget.make}
 
 
 def main(argv=None) -> int:

@@ -27,7 +27,7 @@ from verify.runner import run_many
 
 from .style import COLORS, figure, save
 
-PT = dict(ls="none", marker="o", mfc="white", zorder=3)
+PT = {"ls": "none", "marker": "o", "mfc": "white", "zorder": 3}
 
 
 def _ratios(count: int, top: float = 1.5) -> str:

@@ -118,7 +118,7 @@ def format_table(results, verbose: bool = False) -> str:
 def _summary_row(key: str, checks: list) -> tuple:
     if checks[0].kind == "bound":
         slack = min((c.slack for c in checks if c.slack is not None), default=float("nan"))
-        what = f"min slack bound/measured = {slack:.3g}"
+        what = f"min slack = {slack:.3g}"
     elif all(c.is_mc for c in checks):
         z = max(abs(c.measured - c.predicted) / max((c.ci_high - c.ci_low) / 2, 1e-300)
                 for c in checks)

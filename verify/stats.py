@@ -87,10 +87,14 @@ class Check:
 
     @property
     def slack(self) -> float | None:
-        """bound / measured for bound checks."""
-        if self.kind != "bound" or self.measured == 0:
+        """How much room a bound leaves: bound/measured for ``<=``, measured/bound for ``>=``
+        (≥ 1 when it holds; None when the bound or the denominator is 0: no ratio is meaningful
+        where the bound itself is 0)."""
+        if self.kind != "bound" or abs(self.predicted) < 1e-12:
             return None
-        return self.predicted / self.measured
+        num, den = ((self.predicted, self.measured) if self.relation == "<="
+                    else (self.measured, self.predicted))
+        return None if den == 0 else num / den
 
     def to_dict(self) -> dict:
         out = asdict(self)

@@ -100,7 +100,7 @@ __all__ = [
 #: absolute tolerances (theory/generalization.md, pt-approx-budget and pt-approx-sup)
 TOL_L2, TOL_LP, TOL_SUP, KINK_ZERO = 1e-6, 1e-8, 1e-6, 1e-7
 #: CLARABEL settings: gap and feasibility tolerances well below the checks' 1e-6
-CLARABEL = dict(tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9)
+CLARABEL = {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9}
 
 #: statements of pt-approx-budget: (a) the L2 budget, (b) the Z2 sup-norm LP
 BUDGET_STATEMENTS = {"l2": ap.approx_error_l2(), "z2": ap.approx_error_z2_sup()}
@@ -144,6 +144,8 @@ def _theta(theta_seed: int, d: int, k: int) -> np.ndarray:
 
 def _solve(prob, param, values) -> tuple[list[float], list]:
     """Solve ``prob`` for each value of the cvxpy parameter; NaN where the solver fails."""
+    from cvxpy.error import SolverError
+
     out, sols = [], []
     var = prob.variables()[0]
     for v in values:
@@ -152,7 +154,7 @@ def _solve(prob, param, values) -> tuple[list[float], list]:
             warnings.simplefilter("ignore")
             try:
                 prob.solve(solver="CLARABEL", **CLARABEL)
-            except Exception:  # cvxpy.SolverError and friends: reported as a failed check
+            except SolverError:  # NaN: the check then fails
                 out.append(float("nan"))
                 sols.append(None)
                 continue
@@ -192,7 +194,7 @@ def lp_grid(n: int) -> tuple[np.ndarray, float, float]:
 
 def z2_lp_task(rng, n, lipschitz, eps_values):
     r"""The LP of part (b) (HiGHS) at each ε: :math:`\min t` over :math:`(f_0..f_{n-1},t)`."""
-    x, fs, _ = lp_grid(n)
+    _x, fs, _ = lp_grid(n)
     h = 2.0 / (n - 1)
     i = np.arange(n - 1)
     D = sparse.coo_matrix((np.r_[-np.ones(n - 1), np.ones(n - 1)], (np.r_[i, i], np.r_[i, i + 1])),
@@ -239,20 +241,20 @@ def plan_budget(exp: Experiment, v: dict) -> Plan:
     th = theta.ravel()
     eta = v["sigma_x"] * float(np.linalg.norm(th - P @ th))
     eps_a = np.linspace(0.0, v["eps_max"] * eta, v["eps_count"])
-    pred_a = [_predict(st["l2"], dict(eta=eta, eps=e)) for e in eps_a]
+    pred_a = [_predict(st["l2"], {"eta": eta, "eps": e}) for e in eps_a]
 
     n, L = v["grid"], v["lipschitz"]
-    x, fs, eta_b = lp_grid(n)
+    _x, fs, eta_b = lp_grid(n)
     slope = float(np.max(np.abs(np.diff(fs)))) / (2.0 / (n - 1))
     if slope > L * (1 + 1e-12):
         raise UsageError(f"lipschitz={L:g} is below the slope of f* on the grid ({slope:.4g}); "
                          "the statement needs f* inside the Lipschitz class")
     ratios = _parse_ratios(v["lp_ratios"])
     eps_b = [r * eta_b for r in ratios]
-    pred_b = [_predict(st["z2"], dict(eta=eta_b, eps=e)) for e in eps_b]
-    tasks = [TaskSpec(l2_budget_task, dict(theta=theta, P=P, sigma_x=v["sigma_x"],
-                                           eps_values=eps_a), key="a"),
-             TaskSpec(z2_lp_task, dict(n=n, lipschitz=L, eps_values=eps_b), key="b")]
+    pred_b = [_predict(st["z2"], {"eta": eta_b, "eps": e}) for e in eps_b]
+    tasks = [TaskSpec(l2_budget_task, {"theta": theta, "P": P, "sigma_x": v["sigma_x"],
+                                       "eps_values": eps_a}, key="a"),
+             TaskSpec(z2_lp_task, {"n": n, "lipschitz": L, "eps_values": eps_b}, key="b")]
     g = v["group"]
 
     def reduce(outputs):
@@ -335,8 +337,8 @@ def plan_sup(exp: Experiment, v: dict) -> Plan:
         P = projector(s.rep_in, s.rep_out)
         th = theta.ravel()
         e = sup_errors(theta, s.rep_in, s.rep_out, v["sigma_x"])
-        vals = dict(eta=v["sigma_x"] * float(np.linalg.norm(th - P @ th)),
-                    eta_sup=float(e.max()), eta_avg=float(np.sqrt(np.mean(e**2))))
+        vals = {"eta": v["sigma_x"] * float(np.linalg.norm(th - P @ th)),
+                "eta_sup": float(e.max()), "eta_avg": float(np.sqrt(np.mean(e**2)))}
         kink = kink_eps(st["upper"], vals)
         eps = [kink * j / jk for j in range(count)]
         eps[jk] = kink
@@ -344,10 +346,9 @@ def plan_sup(exp: Experiment, v: dict) -> Plan:
         upper = [_predict(st["upper"], {**vals, "eps": x}) for x in eps]
         cases.append(dict(group=g, **vals, kink=kink, eps=eps, lower=lower, upper=upper,
                           e_g=e.tolist(), order=len(e)))
-        tasks.append(TaskSpec(sup_budget_task, dict(theta=theta, rep_mats_in=s.rep_in.matrices,
-                                                    rep_mats_out=s.rep_out.matrices,
-                                                    sigma_x=v["sigma_x"], eps_values=eps),
-                              key=g))
+        kwargs = {"theta": theta, "rep_mats_in": s.rep_in.matrices,
+                  "rep_mats_out": s.rep_out.matrices, "sigma_x": v["sigma_x"], "eps_values": eps}
+        tasks.append(TaskSpec(sup_budget_task, kwargs, key=g))
 
     def reduce(outputs):
         checks = []
