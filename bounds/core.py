@@ -32,7 +32,8 @@ RELATIONS = {"=": "equals", "<=": "is at most", ">=": "is at least"}
 _LATEX_REL = {"=": "=", "<=": r"\le", ">=": r"\ge"}
 #: LaTeX for symbol names that SymPy would print literally.
 LATEX_NAMES = {"dimE": r"\dim E", "sigma_x": r"\sigma_X", "theta2": r"\|\theta\|^2",
-               "eta": r"\eta", "eps": r"\varepsilon", "eta_sup": r"\eta_{\sup}"}
+               "eta": r"\eta", "eps": r"\varepsilon", "eta_sup": r"\eta_{\sup}",
+               "order": r"|G|", "width": r"c_j"}
 
 
 class HypothesisError(ValueError):

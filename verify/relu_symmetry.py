@@ -27,10 +27,11 @@ from scipy.linalg import block_diag, null_space
 from scipy.optimize import linear_sum_assignment
 
 __all__ = [
-    "MATCH_TOL",
     "C1_ROWS",
     "C2_ROWS",
+    "MATCH_TOL",
     "Construction",
+    "Match",
     "Recovery",
     "SignedRep",
     "analyse_two_layer",
@@ -48,6 +49,7 @@ __all__ = [
     "positive_scaled_permutation",
     "random_construction",
     "recover_reps",
+    "regular_cyclic",
     "relu",
     "relu_commute_residual",
     "rot90_matrix",
@@ -300,8 +302,9 @@ def deep_regular_net(rng: np.random.Generator, image: int, widths: tuple[int, ..
     r"""A random layerwise-:math:`C_4`-equivariant ReLU MLP on image × image inputs with hidden
     layers of regular representations (widths multiples of 4) and an invariant output.
 
-    Weights are Reynolds averages :math:`W_j=\frac14\sum_k\rho_j(r^k)^{-1}W\rho_{j-1}(r^k)` of
-    Gaussian W (entries :math:`N(0,1/\mathrm{fan_{in}})`), biases likewise.  Returns the layers,
+    Weights are :math:`W_j=\frac12\sum_k\rho_j(r^k)^{-1}W\rho_{j-1}(r^k)` (twice the Reynolds
+    average, which keeps activations O(1)) of Gaussian W (entries :math:`N(0,2/\mathrm{fan_{in}})`);
+    biases are Reynolds averages of :math:`N(0,0.01)` vectors.  Returns the layers,
     :math:`\rho_0(r^k)` for k = 0..3, and the hidden :math:`\rho_j(r^k)` per layer."""
     R = rot90_matrix(image)
     rho0 = [np.linalg.matrix_power(R, k) for k in range(4)]
@@ -311,9 +314,10 @@ def deep_regular_net(rng: np.random.Generator, image: int, widths: tuple[int, ..
     layers = []
     for rin, rout in zip(ins, outs):
         n_out, n_in = rout[0].shape[0], rin[0].shape[0]
-        W = rng.normal(size=(n_out, n_in)) / np.sqrt(n_in)
+        W = rng.normal(size=(n_out, n_in)) * np.sqrt(2.0 / n_in)
         b = rng.normal(size=n_out) * 0.1
-        Wa = sum(ro.T @ W @ ri for ri, ro in zip(rin, rout)) / 4
+        # the average of 4 transformed copies has ~1/2 the norm: rescale by 2 (He-like scale)
+        Wa = sum(ro.T @ W @ ri for ri, ro in zip(rin, rout)) / 2
         ba = sum(ro.T @ b for ro in rout) / 4
         layers.append((Wa, ba))
     return layers, rho0, hidden

@@ -4,8 +4,8 @@ Every task of every experiment in a run goes into one joblib call, so a sweep us
 Seeds: ``SeedSequence([seed, crc32(slug)]).spawn(n_tasks)``, one child per task in plan order,
 so a result does not depend on the number of workers or on the backend.  Workers: local
 processes (loky) by default; with ``scheduler`` set, joblib's dask backend on an existing
-cluster.  In worker processes Numba is limited to one thread, so workers × threads never exceeds
-the cores (BLAS threads are limited by loky itself).
+cluster.  Every task runs with one BLAS thread (threadpoolctl); in worker processes Numba is
+limited to one thread too, so workers × threads never exceeds the cores.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
+from threadpoolctl import threadpool_limits
 
 from .experiment import Experiment, Plan, Result, UsageError, slug_entropy
 from .stats import ALPHA, finalize
@@ -28,15 +29,16 @@ def default_workers() -> int:
 
 
 def _call(spec, seed_seq: np.random.SeedSequence, limit_threads: bool):
+    """Run one task.  BLAS is always limited to one thread (the tasks' matrices are small and
+    multi-threaded BLAS on them is slower, badly so on a loaded machine); in worker processes
+    Numba is limited to one thread too."""
     if limit_threads:
-        try:
-            import numba
+        import numba
 
-            numba.set_num_threads(1)
-        except ImportError:  # pragma: no cover - numba is a dependency
-            pass
+        numba.set_num_threads(1)
     t0 = time.perf_counter()
-    out = spec.fn(np.random.default_rng(seed_seq), **spec.kwargs)
+    with threadpool_limits(limits=1, user_api="blas"):
+        out = spec.fn(np.random.default_rng(seed_seq), **spec.kwargs)
     return out, time.perf_counter() - t0
 
 

@@ -1,3 +1,3 @@
 """Experiments, one module per family; importing this package registers them all."""
 
-from . import ez, pt_approx, pt_optimal_eps, pt_reynolds  # noqa: F401
+from . import bk_exact, ez, pt_approx, pt_optimal_eps, pt_reynolds  # noqa: F401
