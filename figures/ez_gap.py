@@ -33,7 +33,7 @@ def make(quick: bool = False, seed: int = 0, out=None):
                       "sigma": "1.0", "slope": "false"}
                 items.append((exp, exp.resolve(quick, ov)))
                 keys.append((panel, group, ch))
-    results = run_many(items, seed=seed, workers=1 if quick else None)
+    results = run_many(items, seed=seed, workers=1 if quick else None, cache=True)
     fig, axes = figure(2, aspect=0.8)
     for ax, (panel, groups) in zip(axes, PANELS.items()):
         for color, (group, ch) in zip(COLORS, groups):

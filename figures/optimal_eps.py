@@ -26,7 +26,7 @@ Z99 = 2.5758  # pointwise 99 % normal quantile for the curve points
 def make(quick: bool = False, seed: int = 0, out=None):
     exp = get("pt-optimal-eps")
     res = run(exp, quick=quick, overrides={"sweep": "true"}, seed=seed,
-              workers=1 if quick else None)
+              workers=1 if quick else None, cache=True)
     pts = res.data["points"]
     st = res.data["setting"]
     risk = lg_risk_curve().lambdify()

@@ -68,3 +68,19 @@ def test_ci_runs_the_readme_test_command_verbatim():
     cmd = 'python -m pip install -e ".[test]" && python -m pytest -q'
     assert cmd in (root / "README.md").read_text()
     assert cmd in (root / ".ci" / "run").read_text()
+
+
+def test_cache_resumes_and_never_hides_a_planted_error(tmp_path, monkeypatch):
+    from verify.experiment import get
+    from verify.runner import run
+
+    monkeypatch.setenv("EQUIBOUNDS_CACHE", str(tmp_path))
+    exp = get("ez-gap")
+    first = run(exp, quick=True, seed=7, cache=True)
+    assert list(tmp_path.glob("*.pkl"))
+    second = run(exp, quick=True, seed=7, cache=True)
+    assert second.checks[0].measured == first.checks[0].measured
+    planted = exp.replace(statement=exp.statement.replace(expr=exp.statement.expr * 2))
+    assert run(planted, quick=True, seed=7, cache=True).verdict == "fail"
+    other_seed = run(exp, quick=True, seed=8, cache=True)
+    assert other_seed.checks[0].measured != first.checks[0].measured

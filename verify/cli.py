@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--alpha", type=float, default=ALPHA,
                         help="family-wise false-failure rate, Bonferroni over the run's checks")
         sp.add_argument("--verbose", action="store_true", help="list every exact identity")
+        sp.add_argument("--no-cache", action="store_true",
+                        help="recompute every task (default: reuse cached task outputs from "
+                        "$EQUIBOUNDS_CACHE or .equibounds-cache, so an interrupted run resumes)")
         g = sp.add_mutually_exclusive_group()
         g.add_argument("--workers", type=int,
                        help="local worker processes (default: all cores; 1 with --quick, where "
@@ -161,7 +164,7 @@ def _execute(args) -> int:
     t0 = time.perf_counter()
     workers = args.workers if args.workers is not None else (1 if args.quick else None)
     results = run_many(items, seed=args.seed, workers=workers, scheduler=args.scheduler,
-                       alpha=args.alpha)
+                       alpha=args.alpha, cache=not args.no_cache)
     print(format_table(results, args.verbose))
     failed = [r.slug for r in results if r.verdict == "fail"]
     print(f"\n{len(results)} experiment(s), {len(failed)} failed, "

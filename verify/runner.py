@@ -18,6 +18,7 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import threadpool_limits
 
+from .cache import load, store, task_key
 from .experiment import Experiment, Plan, Result, UsageError, slug_entropy
 from .stats import ALPHA, finalize
 
@@ -51,8 +52,12 @@ class _Job:
 
 
 def run_many(items: list[tuple[Experiment, dict]], seed: int = 0, workers: int | None = None,
-             scheduler: str | None = None, alpha: float = ALPHA) -> list[Result]:
-    """Run ``(experiment, resolved values)`` pairs; verdicts Bonferroni-corrected over all."""
+             scheduler: str | None = None, alpha: float = ALPHA,
+             cache: bool = False) -> list[Result]:
+    """Run ``(experiment, resolved values)`` pairs; verdicts Bonferroni-corrected over all.
+
+    With ``cache`` task outputs are read from / written to :mod:`verify.cache` (the reduce
+    steps always rerun)."""
     jobs = [_Job(exp, values, exp.plan(values), seed) for exp, values in items]
     calls, owners = [], []
     for j, job in enumerate(jobs):
@@ -63,7 +68,8 @@ def run_many(items: list[tuple[Experiment, dict]], seed: int = 0, workers: int |
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
-    outputs = _execute(calls, workers, scheduler)
+    outputs = _cached_execute(calls, workers, scheduler) if cache else \
+        _execute(calls, workers, scheduler)
     results = []
     for j, job in enumerate(jobs):
         mine = [o for o, w in zip(outputs, owners) if w == j]
@@ -78,9 +84,20 @@ def run_many(items: list[tuple[Experiment, dict]], seed: int = 0, workers: int |
 
 
 def run(exp: Experiment, quick: bool = False, overrides: dict | None = None, seed: int = 0,
-        workers: int | None = 1, alpha: float = ALPHA) -> Result:
+        workers: int | None = 1, alpha: float = ALPHA, cache: bool = False) -> Result:
     """Run one experiment (in-process by default) and return its finalised Result."""
-    return run_many([(exp, exp.resolve(quick, overrides))], seed, workers, None, alpha)[0]
+    return run_many([(exp, exp.resolve(quick, overrides))], seed, workers, None, alpha,
+                    cache)[0]
+
+
+def _cached_execute(calls, workers: int, scheduler: str | None):
+    keys = [task_key(spec, ss) for spec, ss in calls]
+    outputs = [load(k) for k in keys]
+    todo = [i for i, o in enumerate(outputs) if o is None]
+    for i, out in zip(todo, _execute([calls[i] for i in todo], workers, scheduler)):
+        store(keys[i], out)
+        outputs[i] = out
+    return outputs
 
 
 def _execute(calls, workers: int, scheduler: str | None):
@@ -96,6 +113,8 @@ def _execute(calls, workers: int, scheduler: str | None):
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
         with client, parallel_config(backend="dask"):
             return Parallel()(delayed(_call)(s, ss, True) for s, ss in calls)
+    if not calls:
+        return []
     if workers == 1 or len(calls) <= 1:
         return [_call(s, ss, False) for s, ss in calls]
     return Parallel(n_jobs=min(workers, len(calls)))(
