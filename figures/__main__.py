@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import approx_budget, ez_gap, optimal_eps
+from . import approx_budget, constrained_erm, ez_gap, optimal_eps
 
 FIGURES = {"ez_gap": ez_gap.make, "optimal_eps": optimal_eps.make,
-           "approx_budget": approx_budget.make}
+           "approx_budget": approx_budget.make, "constrained_erm": constrained_erm.make}
 
 
 def main(argv=None) -> int:

@@ -154,6 +154,17 @@ def _support(p: int, lam: float) -> tuple[float, float]:
     return max(0.0, c - 14.0), c + 14.0
 
 
+def _sf(e: float, p: int, lam: float) -> float:
+    """P(t > e); 1 and 0 outside the support window (mass there < 1e-40, and boost's
+    noncentral χ² can overflow at tiny arguments with a large noncentrality)."""
+    lo, hi = _support(p, lam)
+    if e <= lo and lo > 0:
+        return 1.0
+    if e >= hi:
+        return 0.0
+    return float(stats.ncx2.sf(e * e, p, lam * lam))
+
+
 @lru_cache(maxsize=4096)
 def _parts(e: float, p: int, lam: float) -> tuple[float, float, float]:
     r""":math:`I_1=\int_0^e(t^2-2\lambda tA)f`, :math:`I_2=\int_e^\infty Af`, :math:`S=P(t>e)`."""
@@ -162,7 +173,7 @@ def _parts(e: float, p: int, lam: float) -> tuple[float, float, float]:
     A = lambda t: bessel_ratio(p, t * lam)
     i1 = _integral(lambda t: (t * t - 2 * lam * t * A(t)) * _density(t, p, lam), lo, mid)
     i2 = _integral(lambda t: A(t) * _density(t, p, lam), mid, hi)
-    return i1, i2, float(stats.ncx2.sf(e * e, p, lam * lam))
+    return i1, i2, _sf(e, p, lam)
 
 
 def perp_risk(e: float, p: int, lam: float) -> float:
@@ -181,8 +192,9 @@ def perp_risk_d1(e: float, p: int, lam: float) -> float:
 
 def perp_risk_d2(e: float, p: int, lam: float) -> float:
     r""":math:`g''(e)=2P(t>e)-2f(e)\,(e-\lambda A_p(\lambda e))`."""
-    sf = float(stats.ncx2.sf(e * e, p, lam * lam))
-    f = float(_density(np.float64(e), p, lam)) if e > 0 else 0.0
+    lo, hi = _support(p, lam)
+    sf = _sf(e, p, lam)
+    f = float(_density(np.float64(e), p, lam)) if lo < e < hi else 0.0
     return 2 * sf - 2 * f * (e - lam * float(bessel_ratio(p, np.float64(e * lam))))
 
 
@@ -310,7 +322,7 @@ def budget_fit(XtX, XtY, Q, sigma_x: float, eps) -> np.ndarray:
 def whitened_batch(rng, trials, n, d, k, Q, theta, sigma, sigma_x, method):
     r"""Per trial :math:`(A,s,m)=(\sigma_X^2\|\Phi Z\|^2,\|u\|,\langle u,\mu\rangle)` for the
     whitened design.  ``direct``: :math:`Z\sim N(0,\sigma^2/(n\sigma_X^2))` i.i.d.; ``data``: X
-    with orthonormal columns times :math:`\sqrt n\sigma_X` (Haar), :math:`Y=X\Theta+\Xi`,
+    with orthonormal columns times :math:`\sqrt n\sigma_X`, :math:`Y=X\Theta+\Xi`,
     :math:`W_{\rm ols}=X^\top Y/(n\sigma_X^2)`."""
     dk = d * k
     if method == "direct":
@@ -377,17 +389,17 @@ def _main_checks(pt: dict, stat: np.ndarray, ctx: dict, eps_opt_fn) -> tuple[lis
     shown = sorted({int(j) for j in np.round(np.linspace(0, grid.size - 1,
                                                           min(grid.size, ASSERTED_POINTS)))})
     checks = [
-        Check(f"{tag}argmin of E R(eps) (MC Newton step)", "sharp", eps_pred, e_hat, se=e_se,
+        Check(f"{tag}argmin of E R(eps), MC Newton step", "sharp", eps_pred, e_hat, se=e_se,
               note=f"R''={r2:.4g}; mean dR/deps at the prediction {d_mean:.3g} +- {d_se:.2g}"),
-        Check(f"{tag}closed form eps* = eta^2/sqrt(eta^2+v_w) vs MC argmin", "trend", closed,
+        Check(f"{tag}closed form eps* vs MC argmin", "trend", closed,
               e_hat, se=e_se,
               note=f"exact eps_opt = {eps_opt:.5f}; eps*/eps_opt = {closed / eps_opt:.4f}"),
-        Check(f"{tag}grid argmin of the MC risk curve", "trend", eps_opt, float(grid[j_min]),
+        Check(f"{tag}grid argmin of the MC curve", "trend", eps_opt, float(grid[j_min]),
               note=f"grid step {grid[1] - grid[0]:.4f}"),
     ]
     checks += [Check(f"{tag}E R(eps) at eps={grid[j]:.4f}", "sharp", float(pred[j]),
                      float(mc[j]), se=float(se[j]),
-                     group=f"{tag}risk curve, {len(shown)} of {grid.size} points")
+                     group=f"{tag}E R(eps) on the grid")
                for j in shown]
     row = {"eta": eta, "ratio": pt["ratio"], "eps_opt": eps_opt, "eps_pred": eps_pred,
            "eps_closed": closed, "eps_hat": e_hat, "eps_se": e_se, "r2": r2, "dR_mean": d_mean,
@@ -412,7 +424,7 @@ def _sweep_checks(pt: dict, stat: np.ndarray, ctx: dict, eps_opt_fn) -> tuple[li
     checks = [
         Check(f"{tag}MC argmin = exact eps_opt", "sharp", e_pred * tau, e_hat * tau,
               se=e_se * tau,
-              group=f"p sweep (eta^2/v_w={pt['ratio']:.3g}): MC argmin = exact eps_opt"),
+              group="p sweep: MC argmin = exact eps_opt"),
         Check(f"{tag}closed form eps* vs MC argmin", "trend", closed, e_hat * tau,
               se=e_se * tau, note=f"exact eps_opt = {row['eps_opt']:.5f}; "
                                   f"eps*/eps_opt - 1 = {row['rel_gap']:+.2e}"),
