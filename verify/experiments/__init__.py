@@ -6,5 +6,6 @@ from . import (  # noqa: F401
     pt_approx,
     pt_constrained_erm,
     pt_optimal_eps,
+    pt_relaxed_rf,
     pt_reynolds,
 )

@@ -39,7 +39,8 @@ curve); :math:`\hat\varepsilon^*=\hat t^*\hat s` with :math:`\hat s^2` the mean 
 :math:`\mathrm{dist}_\Phi(\hat f)^2` (the root-mean-square model error of
 :math:`\hat f_{\hat t^*}`, the package's ε of a random estimator); the plug-in
 :math:`t^*=\eta^2/(\eta^2+\hat v)` with :math:`\hat v=\hat s^2-\eta^2` (the
-``pt-optimal-eps`` formula); :math:`\hat\varepsilon^*/\eta`.  For λ = 0 (η = 0) the ratio is
+``pt-optimal-eps`` formula; clipped to 1 when noise makes :math:`\hat v<0`);
+:math:`\hat\varepsilon^*/\eta`.  For λ = 0 (η = 0) the ratio is
 undefined and only :math:`\hat\varepsilon^*` is reported (t* = 0).
 
 Soft claims (trend checks, reported, asserted only in the tests with fixed seeds):
@@ -52,6 +53,8 @@ Full: n ∈ {500, 2000, 8000} × λ ∈ {0, 0.1, 0.3, 1}, 20 datasets each.  Qui
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import numpy as np
 
@@ -133,12 +136,21 @@ def target(X: np.ndarray, A, b, beta0, lam: float) -> np.ndarray:
     return (u + lam * (features(X, A, b) - u)) @ beta0
 
 
-def fit_task(rng, n, lam, sigma, ridge, A, b, beta0) -> np.ndarray:
+def orbit_mean(beta: np.ndarray) -> np.ndarray:
+    r""":math:`\bar\beta` with :math:`\Phi f_\beta=f_{\bar\beta}` for the orbit dictionary: each
+    coefficient replaced by the mean over its orbit (rows h-major, so orbit j is j, j+m, …)."""
+    return np.tile(beta.reshape(ORDER, -1).mean(axis=0), ORDER)
+
+
+def fit_task(rng, n, lam, sigma, ridge, A, b, beta0, beta_star=None) -> np.ndarray:
     r"""One training set: :math:`x_i\sim N(0,I_2)`, :math:`y_i=f^*(x_i)+\sigma\xi_i`; returns the
-    ridge coefficients :math:`\hat\beta=(F^\top F/n+rI)^{-1}F^\top y/n`."""
+    ridge coefficients :math:`\hat\beta=(F^\top F/n+rI)^{-1}F^\top y/n`.  ``beta_star`` (orbit
+    dictionary): :math:`f^*=\beta_*^\top\varphi` with :math:`\beta_*=\bar\beta_0+\lambda(\beta_0-
+    \bar\beta_0)`, the same function as :func:`target` at an eighth of the cost."""
     X = rng.normal(size=(n, 2))
-    y = target(X, A, b, beta0, lam) + sigma * rng.normal(size=n)
     F = features(X, A, b)
+    fx = F @ beta_star if beta_star is not None else target(X, A, b, beta0, lam)
+    y = fx + sigma * rng.normal(size=n)
     if ridge > 0:
         return np.linalg.solve(F.T @ F / n + ridge * np.eye(F.shape[1]), F.T @ y / n)
     return np.linalg.lstsq(F, y, rcond=None)[0]
@@ -189,7 +201,8 @@ def summarize(B: np.ndarray, st: dict, beta0: np.ndarray, lam: float) -> dict:
     eta2 = float(lam**2 * beta0 @ st["MVV"] @ beta0)
     eta = float(np.sqrt(eta2))
     v_hat = s**2 - eta2
-    t_plug = eta2 / (eta2 + v_hat) if eta2 > 0 else 0.0
+    # v_hat < 0 (cross-term noise when v << eta^2) would put t* above 1: the family ends at 1
+    t_plug = min(1.0, eta2 / (eta2 + v_hat)) if eta2 > 0 and eta2 + v_hat > 0 else 0.0
     # exact minimiser of the mean quadratic (the grid argmin refines towards it)
     qv = float(dist2.mean())
     lv = float((B @ st["cV"]).mean())
@@ -206,6 +219,7 @@ def summarize(B: np.ndarray, st: dict, beta0: np.ndarray, lam: float) -> dict:
         "s": s, "v_hat": float(v_hat), "v_oracle": v_oracle, "eps_hat": float(eps),
         "ratio": float(eps / eta) if eta > 0 else None,
         "ratio_cont": float(t_cont * s / eta) if eta > 0 else None,
+        "ratio_plug": float(t_plug * s / eta) if eta > 0 else None,
         "risk_phi": float(mean[0]), "risk_full": float(mean[-1]), "risk_min": float(mean[i]),
         "dist_fhat": np.sqrt(dist2).tolist(),
     }
@@ -228,10 +242,12 @@ def plan(exp: Experiment, v: dict) -> Plan:
     settings = [(n, lam) for lam in lams for n in ns]
     tasks = []
     for si, (n, lam) in enumerate(settings):
-        common = dict(lam=lam, sigma=v["sigma"], A=A, b=b, beta0=beta0)
-        tasks.append(TaskSpec(test_task, dict(points=v["test"], **common), key=(si, "test")))
-        tasks += [TaskSpec(fit_task, dict(n=n, ridge=v["ridge"], **common), key=(si, d))
-                  for d in range(v["datasets"])]
+        common = {"lam": lam, "sigma": v["sigma"], "A": A, "b": b, "beta0": beta0}
+        beta_star = (orbit_mean(beta0) + lam * (beta0 - orbit_mean(beta0))
+                     if v["basis"] == "orbit" else None)
+        tasks.append(TaskSpec(test_task, {"points": v["test"], **common}, key=(si, "test")))
+        tasks += [TaskSpec(fit_task, {"n": n, "ridge": v["ridge"], "beta_star": beta_star,
+                                      **common}, key=(si, d)) for d in range(v["datasets"])]
 
     def reduce(outputs):
         tests, fits = {}, {si: [] for si in range(len(settings))}
@@ -255,37 +271,41 @@ def _holds(ok: bool) -> str:
 
 
 def _checks(rows: list[dict]) -> list[Check]:
+    """Trend checks; each name ends in [holds] / [NOT] so the table shows the soft verdict."""
     checks = []
     for r in rows:
         tag = f"n={r['n']} lam={r['lam']:g}"
         if r["ratio"] is not None:
+            ok = r["ratio"] <= RATIO_MARGIN
             checks.append(Check(
-                f"{tag}: eps_hat*/eta <= {RATIO_MARGIN:g} (eta={r['eta']:.4g}, "
-                f"eps_hat*={r['eps_hat']:.4g})", "trend", RATIO_MARGIN, r["ratio"],
-                relation="<=", note=_holds(r["ratio"] <= RATIO_MARGIN)))
+                f"{tag}: eps^*/eta <= {RATIO_MARGIN:g}, eta={r['eta']:.3f} "
+                f"[{'holds' if ok else 'NOT'}]", "trend", RATIO_MARGIN, r["ratio"],
+                relation="<=", note=f"eps_hat*={r['eps_hat']:.4g}; {_holds(ok)}"))
         else:
-            checks.append(Check(f"{tag}: eps_hat* (eta = 0, ratio undefined)", "trend", 0.0,
-                                r["eps_hat"], note="reported"))
+            checks.append(Check(f"{tag}: eps^* (eta = 0, no ratio)", "trend", 0.0,
+                                r["eps_hat"], note="eta = 0: only eps_hat* is reported"))
         gap = abs(r["t_hat"] - r["t_plug"])
+        ok = gap <= T_MARGIN + 1e-12
         checks.append(Check(
-            f"{tag}: |t_hat* - t*_plug| <= {T_MARGIN:g} (t_hat*={r['t_hat']:.2f}, "
-            f"t*={r['t_plug']:.3f})", "trend", T_MARGIN, gap, relation="<=",
-            note=_holds(gap <= T_MARGIN + 1e-12)))
+            f"{tag}: |t^ - t*| <= {T_MARGIN:g}, t^={r['t_hat']:.2f} t*={r['t_plug']:.3f} "
+            f"[{'holds' if ok else 'NOT'}]", "trend", T_MARGIN, gap, relation="<=",
+            note=_holds(ok)))
     for lam in sorted({r["lam"] for r in rows if r["ratio"] is not None}):
         rs = sorted((r for r in rows if r["lam"] == lam), key=lambda r: r["n"])
         if len(rs) < 2:
             continue
-        steps = [b["ratio"] - a["ratio"] for a, b in zip(rs, rs[1:])]
+        steps = [b["ratio"] - a["ratio"] for a, b in pairwise(rs)]
         tie = [T_GRID[1] * a["s"] / a["eta"] for a in rs[:-1]]  # one grid step in the ratio
         strict = all(d > 0 for d in steps)
         within = all(d > -h for d, h in zip(steps, tie))
+        tag = "holds" if strict else ("NOT; grid tie" if within else "NOT")
         note = _holds(strict) + ("" if strict else
                                  ("; every fall is below one grid step (grid tie)" if within
                                   else "; a fall exceeds one grid step"))
         checks.append(Check(
-            f"lam={lam:g}: eps_hat*/eta rising in n ("
-            + ", ".join(f"{r['ratio']:.3f}" for r in rs) + ")", "trend", 0.0, min(steps),
-            relation=">=", note=note))
+            f"lam={lam:g}: eps^*/eta rising in n: "
+            + ", ".join(f"{r['ratio']:.3f}" for r in rs) + f" [{tag}]", "trend", 0.0,
+            min(steps), relation=">=", note=note))
     return checks
 
 
