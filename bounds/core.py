@@ -33,7 +33,7 @@ _LATEX_REL = {"=": "=", "<=": r"\le", ">=": r"\ge"}
 #: LaTeX for symbol names that SymPy would print literally.
 LATEX_NAMES = {"dimE": r"\dim E", "sigma_x": r"\sigma_X", "theta2": r"\|\theta\|^2",
                "eta": r"\eta", "eps": r"\varepsilon", "eta_sup": r"\eta_{\sup}",
-               "order": r"|G|", "width": r"c_j"}
+               "order": r"|G|", "width": r"c_j", "W1": r"W_1^X", "W1q": r"W_1^{X/G}"}
 
 
 class HypothesisError(ValueError):

@@ -4,8 +4,10 @@ from . import (  # noqa: F401
     bk_exact,
     ez,
     pt_approx,
+    pt_approx_lp,
     pt_constrained_erm,
     pt_optimal_eps,
     pt_relaxed_rf,
     pt_reynolds,
+    pt_stab_eps,
 )
