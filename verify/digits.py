@@ -14,7 +14,9 @@ Gaussian noise, clipped to [0, 16].  ``Digits.source`` says which one was loaded
 from __future__ import annotations
 
 import functools
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -65,6 +67,17 @@ def synthetic_digits(n: int = 1797, seed: int = 0) -> tuple[np.ndarray, np.ndarr
 
 
 def _sklearn_digits():
+    """scikit-learn's digits, or None without scikit-learn.  The CSV that ``load_digits`` reads
+    is read directly when it is where scikit-learn keeps it (importing sklearn.datasets costs
+    seconds per worker process); otherwise ``load_digits`` is called."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
+    if path.is_file():
+        a = np.loadtxt(path, delimiter=",")
+        if a.shape == (1797, 65):
+            return a[:, :-1], a[:, -1].astype(np.int64)
     try:
         from sklearn.datasets import load_digits
     except ImportError:

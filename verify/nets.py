@@ -15,12 +15,13 @@ optional warm-up; every random draw comes from a passed ``numpy.random.Generator
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Net", "cross_entropy", "evaluate", "forward", "init_cnn", "init_mlp",
-           "loss_and_grad", "lr_at", "predict", "train"]
+__all__ = ["HE", "Net", "backward", "cross_entropy", "evaluate", "forward", "init_cnn",
+           "init_mlp", "loss_and_grad", "lr_at", "preactivations", "predict", "train"]
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Net:
         """Number of layers L (hidden layers: L − 1)."""
         return len(self.layers)
 
-    def W(self, l: int) -> np.ndarray:  # noqa: N802 (maths notation)
+    def W(self, l: int) -> np.ndarray:
         return self.params[2 * l]
 
     def b(self, l: int) -> np.ndarray:
@@ -57,27 +58,33 @@ class Net:
         return self.replace([p.copy() for p in self.params])
 
 
-def _uniform(rng: np.random.Generator, fan_in: int, shape) -> np.ndarray:
-    bound = 1.0 / np.sqrt(fan_in)
+def _uniform(rng: np.random.Generator, fan_in: int, shape, gain: float = 1.0) -> np.ndarray:
+    bound = gain / np.sqrt(fan_in)
     return rng.uniform(-bound, bound, size=shape)
 
 
-def init_mlp(sizes, rng: np.random.Generator) -> Net:
-    """MLP with layer sizes ``(d, c_1, ..., c_{L-1}, k)``; :math:`W,b\\sim U(\\pm1/\\sqrt{\\rm fan_{in}})`
-    (the common default initialisation)."""
+#: ``gain`` of He (Kaiming) uniform initialisation, :math:`\mathrm{Var}\,W=2/\mathrm{fan_{in}}`.
+HE = float(np.sqrt(6.0))
+
+
+def init_mlp(sizes, rng: np.random.Generator, gain: float = 1.0) -> Net:
+    """MLP with layer sizes ``(d, c_1, ..., c_{L-1}, k)``;
+    :math:`W\\sim U(\\pm g/\\sqrt{\\rm fan_{in}})`, :math:`b\\sim U(\\pm1/\\sqrt{\\rm fan_{in}})`
+    (g = 1: the common default initialisation; g = ``HE``: He uniform)."""
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError(f"an MLP needs at least input and output sizes >= 1, got {sizes}")
     params = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        params += [_uniform(rng, n_in, (n_out, n_in)), _uniform(rng, n_in, n_out)]
+    for n_in, n_out in itertools.pairwise(sizes):
+        params += [_uniform(rng, n_in, (n_out, n_in), gain), _uniform(rng, n_in, n_out)]
     return Net(("dense",) * (len(sizes) - 1), params)
 
 
 def init_cnn(channels, rng: np.random.Generator, image=(8, 8, 1), classes: int = 10,
-             hidden=()) -> Net:
+             hidden=(), gain: float = HE) -> Net:
     """CNN: conv 3×3 with ``channels`` (each + ReLU + avgpool 2), dense ``hidden`` + ReLU, then
-    a dense layer to ``classes``; :math:`U(\\pm1/\\sqrt{\\rm fan_{in}})` initialisation."""
+    a dense layer to ``classes``; weights as :func:`init_mlp` with gain ``gain`` (default He:
+    with the default g = 1 the signal shrinks through conv and pooling and training stalls)."""
     H, Wd, C = image
     channels = [int(c) for c in channels]
     if not channels or min(channels) < 1:
@@ -86,11 +93,11 @@ def init_cnn(channels, rng: np.random.Generator, image=(8, 8, 1), classes: int =
     for c in channels:
         if H % 2 or Wd % 2:
             raise ValueError(f"2x2 average pooling needs even sizes, got {H}x{Wd}")
-        params += [_uniform(rng, 9 * c_in, (3, 3, c_in, c)), _uniform(rng, 9 * c_in, c)]
+        params += [_uniform(rng, 9 * c_in, (3, 3, c_in, c), gain), _uniform(rng, 9 * c_in, c)]
         H, Wd, c_in = H // 2, Wd // 2, c
     sizes = [H * Wd * c_in, *[int(h) for h in hidden], classes]
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        params += [_uniform(rng, n_in, (n_out, n_in)), _uniform(rng, n_in, n_out)]
+    for n_in, n_out in itertools.pairwise(sizes):
+        params += [_uniform(rng, n_in, (n_out, n_in), gain), _uniform(rng, n_in, n_out)]
     layers = ("conv",) * len(channels) + ("dense",) * (len(sizes) - 1)
     return Net(layers, params, tuple(image))
 
@@ -120,12 +127,15 @@ def _col2im(dcols: np.ndarray, C: int) -> np.ndarray:
 
 
 def _pool(a: np.ndarray) -> np.ndarray:
-    N, H, W, C = a.shape
-    return a.reshape(N, H // 2, 2, W // 2, 2, C).mean(axis=(2, 4))
+    """2×2 average pooling of (N, H, W, C), H and W even."""
+    return 0.25 * (a[:, 0::2, 0::2] + a[:, 1::2, 0::2] + a[:, 0::2, 1::2] + a[:, 1::2, 1::2])
 
 
 def _unpool(g: np.ndarray) -> np.ndarray:
-    return np.repeat(np.repeat(g, 2, axis=1), 2, axis=2) / 4.0
+    """Adjoint of :func:`_pool`: each pooled gradient spread as g/4 over its 2×2 window."""
+    N, h, w, C = g.shape
+    return np.broadcast_to((0.25 * g)[:, :, None, :, None, :],
+                           (N, h, 2, w, 2, C)).reshape(N, 2 * h, 2 * w, C)
 
 
 def _input(net: Net, X: np.ndarray) -> np.ndarray:
@@ -161,10 +171,18 @@ def forward(net: Net, X: np.ndarray, keep: bool = False):
     return (h, cache) if keep else h
 
 
-def predict(net: Net, X: np.ndarray, chunk: int = 4096) -> np.ndarray:
+def predict(net: Net, X: np.ndarray, chunk: int = 1024) -> np.ndarray:
     """Logits in chunks of rows (bounded memory for the CNN's patches)."""
     X = np.asarray(X, dtype=np.float64)
     return np.concatenate([forward(net, X[i:i + chunk]) for i in range(0, len(X), chunk)])
+
+
+def preactivations(net: Net, X: np.ndarray, chunk: int = 1024) -> list[np.ndarray]:
+    """Hidden pre-activations :math:`z_l=W_lh_{l-1}+b_l`, l = 1..L−1 (conv: NHWC, before the
+    ReLU and the pooling); the activations are :math:`h_l=\\sigma(z_l)`."""
+    X = np.asarray(X, dtype=np.float64)
+    parts = [forward(net, X[i:i + chunk], keep=True)[1][:-1] for i in range(0, len(X), chunk)]
+    return [np.concatenate([p[l][1] for p in parts]) for l in range(net.depth - 1)]
 
 
 def cross_entropy(logits: np.ndarray, y: np.ndarray):
@@ -240,17 +258,25 @@ def train(net: Net, X: np.ndarray, y: np.ndarray, rng: np.random.Generator, epoc
           p_flip: float = 0.0) -> Net:
     """SGD with momentum on the mean cross-entropy; returns the trained copy.
 
-    :math:`v\\leftarrow\\mu v+\\nabla\\mathcal L+\\lambda\\theta,\\ \\theta\\leftarrow\\theta-\\eta_tv`
+    :math:`v\\leftarrow\\mu v+\\nabla\\mathcal L+\\lambda\\theta`,
+    :math:`\\theta\\leftarrow\\theta-\\eta_tv`
     (weight decay on every parameter), minibatches of a fresh permutation each epoch,
     :math:`\\eta_t` from :func:`lr_at` with ``warmup`` given as a fraction of all steps.  With
     ``p_flip > 0`` each example of a batch is replaced by ``x[flip]`` with probability p_flip."""
-    net = net.copy()
+    if p_flip > 0 and flip is None:
+        raise ValueError("flip augmentation needs the pixel permutation flip")
+    # one flat buffer for θ (the net's tensors are views into it): the update is 4 array ops
+    sizes = [p.size for p in net.params]
+    theta = np.concatenate([p.ravel() for p in net.params])
+    offs = np.cumsum([0] + sizes)
+    net = net.replace([theta[a:b].reshape(p.shape)
+                       for a, b, p in zip(offs[:-1], offs[1:], net.params)])
     X = np.asarray(X, dtype=np.float64)
     N = len(X)
     per_epoch = -(-N // batch)
     total = epochs * per_epoch
-    n_warm = int(round(warmup * total))
-    vel = [np.zeros_like(p) for p in net.params]
+    n_warm = round(warmup * total)
+    vel = np.zeros_like(theta)
     step = 0
     for _ in range(epochs):
         order = rng.permutation(N)
@@ -261,10 +287,9 @@ def train(net: Net, X: np.ndarray, y: np.ndarray, rng: np.random.Generator, epoc
                 m = rng.random(len(idx)) < p_flip
                 xb[m] = xb[m][:, flip]
             _, grads = loss_and_grad(net, xb, y[idx])
-            eta = lr_at(step, total, lr, n_warm)
-            for p, g, v in zip(net.params, grads, vel):
-                v *= momentum
-                v += g + weight_decay * p
-                p -= eta * v
+            vel *= momentum
+            vel += np.concatenate([g.ravel() for g in grads])
+            vel += weight_decay * theta
+            theta -= lr_at(step, total, lr, n_warm) * vel
             step += 1
-    return net
+    return net.copy()

@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     bk_exact,
+    bk_merge,
     ez,
     pt_approx,
     pt_approx_lp,
