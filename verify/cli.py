@@ -50,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter (repeatable)")
     common(r)
-    sub.add_parser("list", help="slug, kind, family, claim")
+    sub.add_parser("list", help="slug, kind, family, claim").add_argument(
+        "--markdown", action="store_true", help="as a Markdown table (the README's)")
     sub.add_parser("show", help="the statement and parameters of one experiment").add_argument(
         "slug")
     b = sub.add_parser("bench", help="numba vs numpy throughput, as ratios from one run")
@@ -181,8 +182,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "list":
             from . import experiments  # noqa: F401
 
+            if args.markdown:
+                print("| slug | kind | family | claim |\n|---|---|---|---|")
             for e in REGISTRY.values():
-                print(f"{e.slug:<16} {e.kind:<6} {e.family:<9} {e.claim}")
+                print(f"| `{e.slug}` | {e.kind} | {e.family} | {e.claim} |" if args.markdown
+                      else f"{e.slug:<20} {e.kind:<6} {e.family:<9} {e.claim}")
             return 0
         if args.cmd == "show":
             print(_show(args.slug))
