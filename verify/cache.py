@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["cache_dir", "task_key", "load", "store"]
+__all__ = ["cache_dir", "load", "store", "task_key"]
 
 
 def cache_dir() -> Path:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..experiment import Param, UsageError
-from ..montecarlo import lg_stats
 from ..groups import FiniteGroup, Rep, fixed_dim, parse_group
+from ..montecarlo import lg_stats
 from ..projection import equivariant_basis
 
 __all__ = ["LG_PARAMS", "SETTING_KEYS", "LGSetting", "lg_setting"]

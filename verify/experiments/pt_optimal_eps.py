@@ -83,7 +83,7 @@ def make_plan(exp: Experiment, v: dict, statements: dict | None = None) -> Plan:
         raise UsageError("eta must be positive (eta = 0 is the exactly equivariant target of "
                          "ez-gap; the optimum is then t* = 0)")
     base = dict(d=s.d, k=s.k, dimE=s.dim_e, sigma=v["sigma"])
-    v_of = lambda n: float(ap.v_expr().subs(  # noqa: E731
+    v_of = lambda n: float(ap.v_expr().subs(
         {ap.SYMBOLS[x]: val for x, val in {**base, "n": n}.items()}))
     points = [dict(role="main", n=v["n"], eta=v["eta"])]
     if v["sweep"]:
@@ -140,8 +140,8 @@ def make_plan(exp: Experiment, v: dict, statements: dict | None = None) -> Plan:
                 checks.append(Check("E[R(W) - R(Phi W)] = v - eta^2", "sharp",
                                     st["gap"].evaluate(**vals), m, se=se, asserted=ok,
                                     note=note))
-            th, th_se = delta_se(lambda mu: t_star(mu, eta2), abc)
-            eh, eh_se = delta_se(lambda mu: eps_star(mu, eta2), abc)
+            th, th_se = delta_se(lambda mu, e2=eta2: t_star(mu, e2), abc)
+            eh, eh_se = delta_se(lambda mu, e2=eta2: eps_star(mu, e2), abc)
             p["t_check"] = Check(f"{tag}t* = eta^2/(eta^2+v)", "sharp", p["t_pred"], th,
                                  se=th_se, asserted=ok, note=note, group=group)
             p["eps_check"] = Check(f"{tag}eps* = eta^2/sqrt(eta^2+v)", "sharp", p["eps_pred"],
