@@ -18,7 +18,8 @@ from ..groups import FiniteGroup, Rep, fixed_dim, parse_group
 from ..montecarlo import lg_stats
 from ..projection import equivariant_basis
 
-__all__ = ["LG_PARAMS", "SETTING_KEYS", "LGSetting", "lg_setting"]
+__all__ = ["LG_PARAMS", "SETTING_KEYS", "LGSetting", "batches", "lg_batch", "lg_setting",
+           "perp_direction"]
 
 #: Parameters that describe the LG setting (the experiments add n, sigma, trials, ...).
 LG_PARAMS = (
