@@ -5,12 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import approx_budget, approx_lp, bk_merge, constrained_erm, ez_gap, optimal_eps, relaxed_rf
+from . import (
+    approx_budget,
+    approx_lp,
+    bk_merge,
+    constrained_erm,
+    ez_gap,
+    optimal_eps,
+    relaxed_rf,
+    wang_lower_bound,
+)
 
 FIGURES = {"ez_gap": ez_gap.make, "optimal_eps": optimal_eps.make,
            "approx_budget": approx_budget.make, "constrained_erm": constrained_erm.make,
            "relaxed_rf": relaxed_rf.make, "approx_lp": approx_lp.make,
-           "bk_merge": bk_merge.make}
+           "bk_merge": bk_merge.make, "wang_lower_bound": wang_lower_bound.make}
 
 
 def main(argv=None) -> int:

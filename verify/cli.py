@@ -83,7 +83,7 @@ def _collapse_key(c, verbose: bool):
     if c.group:
         return c.group
     if c.kind == "sharp" and not c.is_mc:
-        return "exact identities"
+        return "deterministic checks"
     return None
 
 

@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     bk_exact,
     bk_merge,
     ez,
+    ez_overparam,
     pt_approx,
     pt_approx_lp,
     pt_constrained_erm,
@@ -11,4 +12,5 @@ from . import (  # noqa: F401
     pt_relaxed_rf,
     pt_reynolds,
     pt_stab_eps,
+    wang,
 )
