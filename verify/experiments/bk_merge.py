@@ -339,10 +339,10 @@ def _pair_metrics(P, Q, cache, Xm, Xt, yt, flip, unaligned_curve: bool):
     }
 
 
-def merge_task(rng, arch, spec, arm, epochs, lr, batch):
+def merge_task(rng, arch, spec, arm, epochs, lr, batch, data="auto"):
     """Train θ_A, θ_B; metrics of the flip pair (θ_A, Fθ_A) and the two-net pair
-    (θ_A, θ_B)."""
-    d = digits.load()
+    (θ_A, θ_B).  ``data`` is the digits source (part of the cache key)."""
+    d = digits.load(data)
     rng_a, rng_b = rng.spawn(2)
     aug = arm == "aug"
     A = _train(arch, spec, d, rng_a, epochs, aug, lr, batch)
@@ -468,12 +468,14 @@ def _arms(text: str) -> tuple[str, ...]:
 def plan_merge_mlp(exp, v):
     sizes = parse_sizes(v["sizes"])
     kw = {k: v[k] for k in ("epochs", "lr", "batch")}
+    kw["data"] = digits.load().source
     tasks = [TaskSpec(merge_task, {"arch": "mlp", "spec": (dp, w), "arm": arm, **kw},
                       key=(size_name(dp, w), arm, s))
              for (dp, w) in sizes for arm in _arms(v["arms"]) for s in range(v["seeds"])]
     names = [size_name(*s) for s in sizes]
     focus = "2x64" if "2x64" in names else names[-1]
-    return Plan(tasks, _merge_reduce(tasks, "mlp", focus), params={"focus": focus})
+    return Plan(tasks, _merge_reduce(tasks, "mlp", focus),
+                params={"focus": focus, "data": kw["data"]})
 
 
 BK_MERGE_MLP = register(Experiment(
@@ -495,11 +497,12 @@ BK_MERGE_MLP = register(Experiment(
 def plan_merge_cnn(exp, v):
     ch = _channels(v["channels"])
     kw = {k: v[k] for k in ("epochs", "lr", "batch")}
+    kw["data"] = digits.load().source
     tasks = [TaskSpec(merge_task, {"arch": "cnn", "spec": ch, "arm": arm, **kw},
                       key=("-".join(map(str, ch)), arm, s))
              for arm in _arms(v["arms"]) for s in range(v["seeds"])]
     return Plan(tasks, _merge_reduce(tasks, "cnn", "-".join(map(str, ch))),
-                params={"channels": ch})
+                params={"channels": ch, "data": kw["data"]})
 
 
 BK_MERGE_CNN = register(Experiment(
