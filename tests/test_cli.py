@@ -36,6 +36,8 @@ def test_list_and_show(capsys):
     (["run", "no-such"], "unknown experiment"),
     (["run", "ez-gap", "--set", "foo=1"], "no parameter 'foo'"),
     (["run", "ez-gap", "--set", "n=abc"], "must be an integer"),
+    (["run", "ez-gap", "--set", "n=1e400"], "must be an integer"),
+    (["run", "ez-gap", "--set", "sigma=nan"], "finite number"),
     (["run", "ez-gap", "--set", "n=7"], "n > d + 1"),
     (["run", "ez-gap", "--set", "group=X3"], "unknown group"),
     (["run", "ez-gap", "--set", "group=C6", "--set", "d=5"], "does not match"),

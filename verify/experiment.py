@@ -90,7 +90,7 @@ class Param:
                     raise ValueError
             else:
                 v = t
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, OverflowError):
             kind = {int: "an integer", float: "a finite number", bool: "true or false"}
             raise UsageError(f"parameter {self.name} must be {kind.get(self.type, 'a string')}, "
                              f"got {text!r}") from None
