@@ -45,6 +45,8 @@ def test_list_and_show(capsys):
     (["show", "nope"], "unknown experiment"),
     (["frobnicate"], "invalid choice"),
     (["all", "--alpha", "2"], "alpha"),
+    (["run", "ez-gap", "--seed", "-1"], "--seed"),
+    (["run", "ez-gap", "--workers", "0"], "--workers"),
 ])
 def test_bad_usage_exits_2_with_one_line(argv, needle, capsys):
     assert main(argv) == 2

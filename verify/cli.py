@@ -198,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if getattr(args, "alpha", ALPHA) is not None and not 0 < args.alpha < 1:
             raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha}")
+        if args.seed < 0:
+            raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
         return _execute(args)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
