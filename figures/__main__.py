@@ -13,13 +13,15 @@ from . import (
     ez_gap,
     optimal_eps,
     relaxed_rf,
+    sample_gain,
     wang_lower_bound,
 )
 
 FIGURES = {"ez_gap": ez_gap.make, "optimal_eps": optimal_eps.make,
            "approx_budget": approx_budget.make, "constrained_erm": constrained_erm.make,
            "relaxed_rf": relaxed_rf.make, "approx_lp": approx_lp.make,
-           "bk_merge": bk_merge.make, "wang_lower_bound": wang_lower_bound.make}
+           "bk_merge": bk_merge.make, "wang_lower_bound": wang_lower_bound.make,
+           "sample_gain": sample_gain.make}
 
 
 def main(argv=None) -> int:

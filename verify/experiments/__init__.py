@@ -8,9 +8,11 @@ from . import (  # noqa: F401
     pt_approx,
     pt_approx_lp,
     pt_constrained_erm,
+    pt_cover,
     pt_optimal_eps,
     pt_relaxed_rf,
     pt_reynolds,
     pt_stab_eps,
+    pt_wasserstein,
     wang,
 )
