@@ -34,6 +34,7 @@ __all__ = [
     "Result",
     "TaskSpec",
     "UsageError",
+    "gather",
     "get",
     "register",
     "slug_entropy",
@@ -109,6 +110,15 @@ class TaskSpec:
     fn: Callable[..., Any]
     kwargs: dict
     key: Any = None
+
+
+def gather(tasks: list[TaskSpec], outputs: list, count: int) -> list[list]:
+    """Outputs grouped by integer task key: ``[[outputs of tasks with key i] for i < count]``
+    (Monte Carlo batches of one setting share a key)."""
+    per: list[list] = [[] for _ in range(count)]
+    for t, out in zip(tasks, outputs):
+        per[t.key].append(out)
+    return per
 
 
 @dataclass

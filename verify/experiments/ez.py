@@ -22,7 +22,7 @@ import sympy as sp
 
 from bounds.generalization import ez_gap
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, register
+from ..experiment import Experiment, Param, Plan, TaskSpec, gather, register
 from ..stats import Check, mean_se, through_origin_slope
 from .lg_setting import LG_PARAMS, SETTING_KEYS, batches, lg_batch, lg_setting
 
@@ -79,9 +79,7 @@ def plan(exp: Experiment, v: dict) -> Plan:
                                       key=len(meta) - 1))
 
     def reduce(outputs):
-        per = [[] for _ in meta]
-        for t, out in zip(tasks, outputs):
-            per[t.key].append(out)
+        per = gather(tasks, outputs, len(meta))
         checks, points = [], []
         for m, outs in zip(meta, per):
             mean, se = mean_se(np.concatenate(outs))

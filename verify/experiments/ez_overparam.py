@@ -39,7 +39,7 @@ import numpy as np
 
 from bounds.generalization import ez_overparam
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
 from ..stats import Check, mean_se
 from .lg_setting import batches, lg_setting
 
@@ -126,9 +126,7 @@ def plan(exp: Experiment, v: dict) -> Plan:
                                   key=len(points) - 1))
 
     def reduce(outputs):
-        per = [[] for _ in points]
-        for t, out in zip(tasks, outputs):
-            per[t.key].append(out)
+        per = gather(tasks, outputs, len(points))
         checks = []
         for p, outs in zip(points, per):
             stats = np.concatenate(outs)

@@ -65,7 +65,7 @@ from scipy.linalg import null_space
 
 from bounds import approximation as ap
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
 from ..stats import Check, mean_se
 from .lg_setting import LG_PARAMS, batches, lg_setting, perp_direction
 
@@ -514,9 +514,7 @@ def make_plan(exp: Experiment, v: dict, eps_opt_fn=None) -> Plan:
                   "sigma": sigma, "sigma_x": sigma_x, "eps": eps_g}])
 
     def reduce(outputs):
-        per = [[] for _ in points]
-        for t, out in zip(tasks, outputs):
-            per[t.key].append(out)
+        per = gather(tasks, outputs, len(points))
         checks, mains, sweep = [], [], []
         for pt, outs in zip(points, per):
             if pt["role"] in ("main", "sweep"):

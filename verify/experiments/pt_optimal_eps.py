@@ -37,7 +37,7 @@ import numpy as np
 
 from bounds import approximation as ap
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
 from ..stats import Check, delta_se, mean_se
 from .lg_setting import LG_PARAMS, batches, lg_batch, lg_setting, perp_direction
 
@@ -108,9 +108,7 @@ def make_plan(exp: Experiment, v: dict, statements: dict | None = None) -> Plan:
                                   key=i))
 
     def reduce(outputs):
-        per = [[] for _ in points]
-        for t, out in zip(tasks, outputs):
-            per[t.key].append(out)
+        per = gather(tasks, outputs, len(points))
         checks = []
         for p, outs in zip(points, per):
             abc = np.concatenate(outs)
