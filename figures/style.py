@@ -7,6 +7,7 @@ points with confidence-interval bars (:func:`predicted_vs_measured`).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import matplotlib
