@@ -15,6 +15,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+# fontTools warns about the timestamps of some fonts when embedding them (pdf.fonttype 42)
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
 #: inches: one column and the full text width of a two-column paper (NeurIPS/ICML-like).
 COLUMN, TEXT = 3.25, 6.75
 OUT = Path(__file__).resolve().parent / "out"
