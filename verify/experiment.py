@@ -36,6 +36,7 @@ __all__ = [
     "UsageError",
     "gather",
     "get",
+    "parse_floats",
     "register",
     "slug_entropy",
 ]
@@ -110,6 +111,20 @@ class TaskSpec:
     fn: Callable[..., Any]
     kwargs: dict
     key: Any = None
+
+
+def parse_floats(name: str, text, positive: bool = False, what: str = "") -> list[float]:
+    """A ``--set`` value that is a comma-separated list of finite numbers (> 0 if ``positive``,
+    else >= 0), in the order given; :class:`UsageError` naming the parameter otherwise."""
+    try:
+        vals = [float(t) for t in str(text).split(",") if t.strip()]
+    except ValueError:
+        vals = []
+    if not vals or not all(math.isfinite(x) and (x > 0 if positive else x >= 0) for x in vals):
+        sign = "positive numbers" if positive else "numbers >= 0"
+        raise UsageError(f"parameter {name} must be a comma-separated list of {sign}"
+                         f"{f' ({what})' if what else ''}, got {text!r}")
+    return vals
 
 
 def gather(tasks: list[TaskSpec], outputs: list, count: int) -> list[list]:

@@ -69,7 +69,6 @@ evaluated with the values ``eta`` (σ_X‖Θ_⊥‖), ``eta_sup``, ``eta_avg`` (
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -80,7 +79,7 @@ from scipy.optimize import linprog
 from bounds import approximation as ap
 from bounds.core import Statement
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
 from ..projection import projector
 from ..stats import Check
 from .lg_setting import lg_setting
@@ -221,14 +220,7 @@ def z2_lp_task(rng, n, lipschitz, eps_values):
 
 
 def _parse_ratios(text: str) -> list[float]:
-    try:
-        vals = [float(t) for t in str(text).split(",") if t.strip()]
-    except ValueError:
-        vals = []
-    if not vals or not all(math.isfinite(v) and v >= 0 for v in vals):
-        raise UsageError(f"parameter lp_ratios must be a comma-separated list of numbers >= 0 "
-                         f"(eps / eta), got {text!r}")
-    return vals
+    return parse_floats("lp_ratios", text, what="eps / eta")
 
 
 def plan_budget(exp: Experiment, v: dict) -> Plan:

@@ -53,7 +53,6 @@ sample; every check is deterministic given it.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 
 import numpy as np
@@ -63,7 +62,7 @@ from scipy.optimize import linear_sum_assignment, linprog
 from bounds import stabilizer as stb
 from bounds.core import Statement
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
 from ..groups import CompactGroup, FiniteGroup, parse_group
 from ..stats import Check
 
@@ -228,14 +227,7 @@ def lp_sweep_task(rng, n, mats, mul, gens, eps_values, generator_lp=True, invari
 
 # -- plan ----------------------------------------------------------------------------------------
 def _parse_eps(text: str) -> list[float]:
-    try:
-        vals = [float(t) for t in str(text).split(",") if t.strip()]
-    except ValueError:
-        vals = []
-    if not vals or not all(math.isfinite(v) and v >= 0 for v in vals):
-        raise UsageError(f"parameter eps must be a comma-separated list of numbers >= 0, "
-                         f"got {text!r}")
-    return sorted(set(vals) | {0.0})
+    return sorted(set(parse_floats("eps", text)) | {0.0})
 
 
 def _predict(stmt: Statement, values: dict) -> float:

@@ -63,7 +63,7 @@ from scipy.stats import special_ortho_group
 
 from bounds import covering as cv
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
 from ..stats import Check, mean_se
 from ..wasserstein import (
     COVER_TOL,
@@ -228,14 +228,7 @@ def lift_task(rng, points, mats, box, deltas, drop=0):
 
 
 def _deltas(text) -> list[float]:
-    try:
-        vals = [float(t) for t in str(text).split(",") if t.strip()]
-    except ValueError:
-        vals = []
-    if not vals or not all(math.isfinite(x) and x > 0 for x in vals):
-        raise UsageError(f"parameter deltas must be a comma-separated list of positive numbers,"
-                         f" got {text!r}")
-    return sorted(set(vals), reverse=True)
+    return sorted(set(parse_floats("deltas", text, positive=True)), reverse=True)
 
 
 def make_lift_plan(exp: Experiment, v: dict, drop: int = 0) -> Plan:

@@ -54,7 +54,7 @@ import numpy as np
 from bounds import stabilizer as stb
 from bounds.core import Statement
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
 from ..stats import Check
 
 __all__ = ["STATEMENTS", "bump", "element_errors", "f_cartesian", "f_grid", "make_plan",
@@ -152,14 +152,7 @@ def _max(a: np.ndarray) -> float:
 
 
 def _parse_rel(text: str) -> list[float]:
-    try:
-        vals = [float(t) for t in str(text).split(",") if t.strip()]
-    except ValueError:
-        vals = []
-    if not vals or not all(math.isfinite(v) and v >= 0 for v in vals):
-        raise UsageError(f"parameter eps_rel must be a comma-separated list of numbers >= 0 "
-                         f"(fractions of max_g e_g), got {text!r}")
-    return sorted(set(vals))
+    return sorted(set(parse_floats("eps_rel", text, what="fractions of max_g e_g")))
 
 
 def make_plan(exp: Experiment, v: dict, statements: dict | None = None,
