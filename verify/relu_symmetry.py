@@ -133,6 +133,13 @@ def _augment(W: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     return np.hstack([W, b[:, None]])
 
 
+def scaled_permutation_matrix(pi: np.ndarray, values: np.ndarray) -> np.ndarray:
+    r"""The matrix R with :math:`R_{i,\pi(i)}=` ``values[i]`` and zeros elsewhere."""
+    R = np.zeros((pi.size, pi.size))
+    R[np.arange(pi.size), pi] = values
+    return R
+
+
 @dataclass
 class Match:
     """Rows U matched to rows V: :math:`u_i\\approx s_ic_iv_{\\pi(i)}`."""
@@ -145,10 +152,7 @@ class Match:
 
     def matrix(self) -> np.ndarray:
         r"""The signed scaled permutation with :math:`\rho_{i,\pi(i)}=s_ic_i`."""
-        n = self.pi.size
-        R = np.zeros((n, n))
-        R[np.arange(n), self.pi] = self.signs * self.scales
-        return R
+        return scaled_permutation_matrix(self.pi, self.signs * self.scales)
 
 
 def match_rows(U: np.ndarray, V: np.ndarray, signed: bool = True) -> Match:
@@ -199,10 +203,7 @@ class SignedRep:
 
     def rho1(self) -> np.ndarray:
         r""":math:`(\rho_1)_{i,\pi(i)}=s_ic_i` (a ReLU-compatible ρ₁ iff all signs are +1)."""
-        n = self.pi.size
-        R = np.zeros((n, n))
-        R[np.arange(n), self.pi] = self.signs * self.scales
-        return R
+        return scaled_permutation_matrix(self.pi, self.signs * self.scales)
 
 
 def analyse_two_layer(W1, b1, W2, rho0, rho2, tol: float = MATCH_TOL) -> SignedRep:
