@@ -3,6 +3,7 @@ errors in t* / eps* are detected (run at full size without sweeps, where each pl
 sits >= 4 CI half-widths from the truth; family-wise alpha = 0.01 per run, fixed seeds)."""
 
 import functools
+import itertools
 import math
 
 import pytest
@@ -78,7 +79,7 @@ def test_eps_ratio_rises_towards_one_with_n():
     pts = sorted((p for p in res.data["points"] if p["role"] in ("main", "n")),
                  key=lambda p: p["n"])
     ratios = [p["eps_check"].measured / p["eta"] for p in pts]
-    assert all(a < b for a, b in zip(ratios, ratios[1:])) and ratios[-1] < 1
+    assert all(a < b for a, b in itertools.pairwise(ratios)) and ratios[-1] < 1
     assert [round(p["eps_pred"] / p["eta"], 3) for p in pts] == [0.521, 0.564, 0.783, 0.945]
 
 
