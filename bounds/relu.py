@@ -10,7 +10,7 @@ References
 
 Most results of the family are structural (a matrix commutes with ReLU iff it is a positive
 scaled permutation; an analyser's verdict equals the truth); they are checked numerically in
-:mod:`verify.relu_symmetry`.  This module states only the identities behind them:
+:mod:`verify.models.relu_symmetry`.  This module states only the identities behind them:
 
 * :func:`relu_odd_part`: :math:`\sigma(z)-\sigma(-z)=z`, the mechanism of the counterexamples;
 * :func:`relu_abs_form`: :math:`\sigma(z)=\tfrac12(z+|z|)`;

@@ -21,9 +21,9 @@ import re
 
 import numpy as np
 
-from verify.experiment import get
+from verify.engine.experiment import get
 from verify.experiments import pt_approx
-from verify.runner import run_many
+from verify.engine.runner import run_many
 
 from .style import COLORS, figure, save
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from verify.experiment import get
+from verify.engine.experiment import get
 from verify.experiments.bk_merge import PROTOTYPE
-from verify.runner import run
+from verify.engine.runner import run
 
 from .style import COLORS, figure, save
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from verify.experiment import get
-from verify.runner import run_many
+from verify.engine.experiment import get
+from verify.engine.runner import run_many
 
 from .style import COLORS, figure, predicted_vs_measured, save
 

@@ -15,8 +15,8 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from bounds.approximation import lg_risk_curve, optimal_eps
-from verify.experiment import get
-from verify.runner import run
+from verify.engine.experiment import get
+from verify.engine.runner import run
 
 from .style import COLORS, figure, predicted_vs_measured, save
 

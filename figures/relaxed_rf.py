@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from verify.experiment import get
+from verify.engine.experiment import get
 from verify.experiments import pt_relaxed_rf  # noqa: F401  (registers pt-relaxed-rf)
-from verify.runner import run_many
+from verify.engine.runner import run_many
 
 from .style import COLORS, figure, save
 

@@ -22,9 +22,9 @@ import math
 
 import numpy as np
 
-from verify.experiment import get
+from verify.engine.experiment import get
 from verify.experiments import wang  # noqa: F401  (registers the experiments)
-from verify.runner import run_many
+from verify.engine.runner import run_many
 
 from .style import COLORS, figure, predicted_vs_measured, save
 

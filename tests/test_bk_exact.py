@@ -8,10 +8,10 @@ import sympy as sp
 import verify.experiments.bk_exact as bk
 from bounds import relu as br
 from tests.helpers import assert_close
-from verify import relu_symmetry as rs
-from verify.experiment import UsageError, get
-from verify.runner import run
-from verify.stats import finalize
+from verify.models import relu_symmetry as rs
+from verify.engine.experiment import UsageError, get
+from verify.engine.runner import run
+from verify.engine.stats import finalize
 
 SLUGS = ["bk-relu-commute", "bk-perm-rep", "bk-symmetrise", "bk-two-layer",
          "bk-counterexample", "bk-signed-random", "bk-deep-recovery"]

@@ -1,4 +1,4 @@
-"""verify.merge (flip map, permutations, matchers, barriers, REPAIR) and the BK experiments:
+"""verify.models.merge (flip map, permutations, matchers, barriers, REPAIR) and the BK experiments:
 the exact checks pass, their planted errors fail, and the one soft assert of bk-merge-mlp."""
 
 import itertools
@@ -8,9 +8,9 @@ import pytest
 
 import verify.experiments.bk_merge  # noqa: F401  (registers the BK experiments)
 from tests.helpers import assert_close
-from verify import digits, merge, nets
-from verify.experiment import UsageError, get
-from verify.runner import run, run_many
+from verify.models import digits, merge, nets
+from verify.engine.experiment import UsageError, get
+from verify.engine.runner import run, run_many
 
 
 # -- merge: exact properties -----------------------------------------------------------------------

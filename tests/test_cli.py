@@ -56,7 +56,7 @@ def test_bad_usage_exits_2_with_one_line(argv, needle, capsys):
 
 def test_failing_check_exits_1(capsys, monkeypatch):
     # a planted statement (5 % too large) makes the run fail: exit code 1, FAIL in the table
-    from verify.experiment import REGISTRY, get
+    from verify.engine.experiment import REGISTRY, get
 
     exp = get("ez-gap")
     planted = exp.replace(statement=exp.statement.replace(expr=exp.statement.expr * 1.05))
@@ -75,8 +75,8 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 
 def test_cache_resumes_and_never_hides_a_planted_error(tmp_path, monkeypatch):
-    from verify.experiment import get
-    from verify.runner import run
+    from verify.engine.experiment import get
+    from verify.engine.runner import run
 
     monkeypatch.setenv("EQUIBOUNDS_CACHE", str(tmp_path))
     exp = get("ez-gap")

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from verify.experiment import REGISTRY, UsageError, get
+from verify.engine.experiment import REGISTRY, UsageError, get
 from verify.experiments.pt_reynolds import random_features, reynolds_checks
-from verify.groups import dihedral
-from verify.projection import orbit_augment, reynolds_function
-from verify.runner import run, run_many
-from verify.stats import finalize
+from verify.symmetry.groups import dihedral
+from verify.symmetry.projection import orbit_augment, reynolds_function
+from verify.engine.runner import run, run_many
+from verify.engine.stats import finalize
 
 
 @pytest.fixture(scope="module")

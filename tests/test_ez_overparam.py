@@ -12,8 +12,8 @@ import sympy as sp
 
 import verify.experiments.ez_overparam as ezo
 from bounds.generalization import SYMBOLS
-from verify.experiment import UsageError, get
-from verify.runner import run
+from verify.engine.experiment import UsageError, get
+from verify.engine.runner import run
 
 n, d, s, theta2, sigma, sigma_x = (SYMBOLS[x] for x in
                                    ("n", "d", "s", "theta2", "sigma", "sigma_x"))

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verify.groups import (
+from verify.symmetry.groups import (
     SO2,
     SO3,
     O,
@@ -17,7 +17,7 @@ from verify.groups import (
     sign_flips,
     symmetric,
 )
-from verify.projection import (
+from verify.symmetry.projection import (
     equivariant_basis,
     function_errors,
     linear_model_error,

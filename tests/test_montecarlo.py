@@ -1,4 +1,4 @@
-"""Tests of verify.montecarlo: exact agreement of the kernels, agreement in distribution of the
+"""Tests of verify.models.montecarlo: exact agreement of the kernels, agreement in distribution of the
 two samplers, the inverse-Wishart mean, detection of planted errors, input validation.
 
 Statistical checks use fixed seeds and level alpha = 1e-3 (two-sided z and two-sample KS).
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from verify import montecarlo as mc
+from verify.models import montecarlo as mc
 
 ALPHA = 1e-3
 Z_CRIT = stats.norm.ppf(1 - ALPHA / 2)  # 3.29

@@ -1,4 +1,4 @@
-"""verify.nets (numpy ReLU networks, backprop, SGD) and verify.digits (data and its fallback)."""
+"""verify.models.nets (numpy ReLU networks, backprop, SGD) and verify.models.digits (data and its fallback)."""
 
 import importlib.util
 import itertools
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import assert_close
-from verify import digits, nets
+from verify.models import digits, nets
 
 STEP = 1e-6
 

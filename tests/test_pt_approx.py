@@ -9,10 +9,10 @@ import pytest
 import sympy as sp
 
 import verify.experiments.pt_approx as pa
-from verify.experiment import UsageError, get
-from verify.groups import cyclic, symmetric
-from verify.projection import function_errors
-from verify.runner import run
+from verify.engine.experiment import UsageError, get
+from verify.symmetry.groups import cyclic, symmetric
+from verify.symmetry.projection import function_errors
+from verify.engine.runner import run
 
 BUDGET, SUP = "pt-approx-budget", "pt-approx-sup"
 

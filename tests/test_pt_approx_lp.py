@@ -12,9 +12,9 @@ import pytest
 import sympy as sp
 
 import verify.experiments.pt_approx_lp as pl
-from verify.experiment import UsageError, get
-from verify.groups import cyclic, dihedral, parse_group, sign_flips
-from verify.runner import run
+from verify.engine.experiment import UsageError, get
+from verify.symmetry.groups import cyclic, dihedral, parse_group, sign_flips
+from verify.engine.runner import run
 
 SLUG = "pt-approx-lp"
 

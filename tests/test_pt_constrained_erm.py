@@ -16,9 +16,9 @@ from scipy import integrate, optimize, special
 
 import verify.experiments.pt_constrained_erm as erm
 from tests.helpers import assert_close
-from verify.experiment import UsageError, get
+from verify.engine.experiment import UsageError, get
 from verify.experiments.lg_setting import lg_setting
-from verify.runner import run
+from verify.engine.runner import run
 
 
 @pytest.fixture(scope="module")

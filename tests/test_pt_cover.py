@@ -1,4 +1,4 @@
-"""pt-cover-bound, pt-cover-lift, pt-cover-dim, and the covers behind them (verify.wasserstein).
+"""pt-cover-bound, pt-cover-lift, pt-cover-dim, and the covers behind them (verify.models.wasserstein).
 
 * grid covers of fundamental domains against closed-form counts; the domains are fundamental
   (a.e. point has exactly one image in F); greedy covers cover and are separated; the exact
@@ -20,9 +20,9 @@ from scipy.spatial.distance import cdist
 
 import verify.experiments.pt_cover as pc
 from bounds import covering as cv
-from verify import wasserstein as ws
-from verify.experiment import UsageError, get
-from verify.runner import run
+from verify.models import wasserstein as ws
+from verify.engine.experiment import UsageError, get
+from verify.engine.runner import run
 
 from .helpers import assert_close
 

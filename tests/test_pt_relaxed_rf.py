@@ -20,10 +20,10 @@ import pytest
 
 import verify.experiments.pt_relaxed_rf as rf
 from verify import cli
-from verify.experiment import UsageError, get
-from verify.groups import cyclic
-from verify.projection import function_errors, orbit_augment, reynolds_function
-from verify.runner import run
+from verify.engine.experiment import UsageError, get
+from verify.symmetry.groups import cyclic
+from verify.symmetry.projection import function_errors, orbit_augment, reynolds_function
+from verify.engine.runner import run
 
 SOFT_SEEDS = (0, 1, 2)
 SOFT_LAMS = ("0", "0.1", "0.3", "1")
@@ -78,7 +78,7 @@ def test_orbit_dictionary_is_closed_under_the_group():
 
 def test_test_statistics_match_a_direct_evaluation():
     """The quadratic-form risks and dist_Phi equal f_hat_t evaluated on the same test sample,
-    with Phi from verify.projection (a different code path)."""
+    with Phi from verify.symmetry.projection (a different code path)."""
     A, b, beta0 = rf.dictionary(64, "orbit")
     lam, sigma, points = 0.3, 0.5, 500
     st = rf.test_task(np.random.default_rng(7), points, lam, sigma, A, b, beta0)

@@ -10,8 +10,8 @@ import pytest
 import sympy as sp
 
 import verify.experiments.pt_stab_eps as ps
-from verify.experiment import UsageError, get
-from verify.runner import run
+from verify.engine.experiment import UsageError, get
+from verify.engine.runner import run
 
 SLUG = "pt-stab-eps"
 

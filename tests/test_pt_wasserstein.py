@@ -1,4 +1,4 @@
-"""pt-lip-w1 and pt-sample-gain, and the numerics behind them (verify.wasserstein).
+"""pt-lip-w1 and pt-sample-gain, and the numerics behind them (verify.models.wasserstein).
 
 * the Numba quotient-distance kernel against a numpy reference, the sign-flip closed form and
   the Euclidean distance (trivial group), invariance under the group (hypothesis);
@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
 import verify.experiments.pt_wasserstein as pw
-from verify import wasserstein as ws
-from verify.experiment import UsageError, get
-from verify.runner import run
-from verify.stats import Check
+from verify.models import wasserstein as ws
+from verify.engine.experiment import UsageError, get
+from verify.engine.runner import run
+from verify.engine.stats import Check
 
 from .helpers import assert_close
 

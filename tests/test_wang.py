@@ -12,8 +12,8 @@ import sympy as sp
 
 import verify.experiments.wang as W
 from bounds import wang as bw
-from verify.experiment import UsageError, get
-from verify.runner import run
+from verify.engine.experiment import UsageError, get
+from verify.engine.runner import run
 
 ETA2 = sp.Rational(2090857, 500000)  # default target (poly_seed=1), C4, exact
 

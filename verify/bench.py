@@ -13,9 +13,9 @@ import time
 import numba
 import numpy as np
 
-from . import montecarlo as mc
-from .groups import cyclic
-from .projection import equivariant_basis
+from .models import montecarlo as mc
+from .symmetry.groups import cyclic
+from .symmetry.projection import equivariant_basis
 
 __all__ = ["format_bench", "run_bench"]
 

@@ -12,8 +12,8 @@ import math
 import sys
 import time
 
-from .experiment import REGISTRY, UsageError, get
-from .stats import ALPHA
+from .engine.experiment import UsageError, discover, get
+from .engine.stats import ALPHA
 
 __all__ = ["main"]
 
@@ -153,12 +153,10 @@ def _show(slug: str) -> str:
 
 
 def _execute(args) -> int:
-    from .runner import run_many
+    from .engine.runner import run_many
 
     if args.cmd == "all":
-        from . import experiments  # noqa: F401
-
-        items = [(e, e.resolve(args.quick)) for e in REGISTRY.values() if e.in_all]
+        items = [(e, e.resolve(args.quick)) for e in discover().values() if e.in_all]
     else:
         exp = get(args.slug)
         items = [(exp, exp.resolve(args.quick, _overrides(args.set)))]
@@ -180,11 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         if args.cmd == "list":
-            from . import experiments  # noqa: F401
-
             if args.markdown:
                 print("| slug | kind | family | claim |\n|---|---|---|---|")
-            for e in REGISTRY.values():
+            for e in discover().values():
                 print(f"| `{e.slug}` | {e.kind} | {e.family} | {e.claim} |" if args.markdown
                       else f"{e.slug:<20} {e.kind:<6} {e.family:<9} {e.claim}")
             return 0

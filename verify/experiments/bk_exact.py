@@ -30,8 +30,8 @@ import sympy as sp
 
 from bounds import relu as br
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
-from ..relu_symmetry import (
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..models.relu_symmetry import (
     C1_ROWS,
     C2_ROWS,
     Construction,
@@ -58,7 +58,7 @@ from ..relu_symmetry import (
     two_layer_verdict,
     width6_realisation,
 )
-from ..stats import Check
+from ..engine.stats import Check
 
 #: "≈ 0" in theory/relu_symmetries.md.
 EXACT = 1e-12

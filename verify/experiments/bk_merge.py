@@ -2,7 +2,7 @@ r"""Bökman–Kahl: flip symmetry of ReLU networks, exact GCNN midpoints, and me
 
 Exact checks (sharp, deterministic, float64; theory/relu_symmetries.md §2):
 
-* ``bk-gradcheck``: hand-written backprop (:mod:`verify.nets`) equals central differences
+* ``bk-gradcheck``: hand-written backprop (:mod:`verify.models.nets`) equals central differences
   (step 1e-6) on 20 coordinates per tensor, for an MLP with three hidden layers, a CNN
   (conv–ReLU–avgpool ×2, dense) and a CNN with a hidden dense layer: per tensor
   :math:`\|g_{\rm fd}-g\|/\|g\|\le10^{-6}`.  A coordinate whose ±step straddles a ReLU kink
@@ -15,7 +15,7 @@ Exact checks (sharp, deterministic, float64; theory/relu_symmetries.md §2):
 * ``bk-flip-match``: for a trained net θ and :math:`F\theta`, matched on flip-closed data
   (train ∪ flip(train)): the activation costs are symmetric, :math:`\max|C-C^\top|\le10^{-12}`;
   the weight costs too, with involutive :math:`\Pi`; with involutive Π (the exact matcher
-  :func:`verify.merge.involution_match`) the midpoint :math:`\frac12(\theta+\Pi F\theta)` is an
+  :func:`verify.models.merge.involution_match`) the midpoint :math:`\frac12(\theta+\Pi F\theta)` is an
   exact GCNN, invariance error :math:`\le10^{-10}`.  Reported: the fraction of units on which
   plain LSA is already involutive, and the midpoint error with plain LSA.  MLP (trained as in
   ``bk-merge-mlp``) and a small CNN.  Planted (``plant=train-only``): match on train only.
@@ -41,9 +41,9 @@ import re
 
 import numpy as np
 
-from .. import digits, merge, nets
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
-from ..stats import Check, mean_se
+from ..models import digits, merge, nets
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..engine.stats import Check, mean_se
 
 GRAD_TOL = 1e-6
 EXACT_TOL = 1e-12

@@ -5,7 +5,7 @@ r"""Elesedy–Zaidi: the exact generalization benefit of projecting least square
 .. math:: \Delta=\mathbb E[R(f_W)-R(f_{\Phi W})]=\sigma^2\frac{dk-\dim E}{n-d-1}.
 
 Per trial the gap is :math:`\sigma_X^2\|Z_\perp\|_F^2` (:math:`Z=W-\Theta`), the statistic B of
-:mod:`verify.montecarlo`.  The prediction comes from :func:`bounds.generalization.ez_gap`; the
+:mod:`verify.models.montecarlo`.  The prediction comes from :func:`bounds.generalization.ez_gap`; the
 measurement is the Monte Carlo mean with its standard error.  The per-trial variance is finite
 only for :math:`n\ge d+4`, so settings with :math:`n<d+5` are reported without a verdict.
 
@@ -22,8 +22,8 @@ import sympy as sp
 
 from bounds.generalization import ez_gap
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, gather, register
-from ..stats import Check, mean_se, through_origin_slope
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, gather, register
+from ..engine.stats import Check, mean_se, through_origin_slope
 from .lg_setting import LG_PARAMS, SETTING_KEYS, batches, lg_batch, lg_setting
 
 #: theory/generalization.md, ez-gap "Configurations": (group, channels, output, n, sigma, sigma_x)

@@ -39,8 +39,8 @@ import numpy as np
 
 from bounds.generalization import ez_overparam
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
-from ..stats import Check, mean_se
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
+from ..engine.stats import Check, mean_se
 from .lg_setting import batches, lg_setting
 
 #: d - n - 1 at least this for an asserted verdict (finite fourth moments of the estimate)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..experiment import Param, UsageError
-from ..groups import FiniteGroup, Rep, fixed_dim, parse_group
-from ..montecarlo import lg_stats
-from ..projection import equivariant_basis
+from ..engine.experiment import Param, UsageError
+from ..symmetry.groups import FiniteGroup, Rep, fixed_dim, parse_group
+from ..models.montecarlo import lg_stats
+from ..symmetry.projection import equivariant_basis
 
 __all__ = ["LG_PARAMS", "SETTING_KEYS", "LGSetting", "batches", "lg_batch", "lg_setting",
            "perp_direction"]
@@ -92,7 +92,7 @@ def perp_direction(s: LGSetting, seed: int = 20230517) -> np.ndarray:
 
 
 def lg_batch(rng, trials, n, d, k, Q, theta_perp, sigma, sigma_x, method="bartlett"):
-    """One Monte Carlo batch of the per-trial statistics (A, B, C) of :mod:`verify.montecarlo`."""
+    """One Monte Carlo batch of the per-trial statistics (A, B, C) of :mod:`verify.models.montecarlo`."""
     return lg_stats(rng, trials, n, d, k, Q, theta_perp, sigma, sigma_x, method=method)
 
 

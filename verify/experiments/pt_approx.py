@@ -6,7 +6,7 @@ r"""Petrache–Trivedi: the approximation error under an equivariance budget, so
 (a) :math:`L^2` Reynolds budget, LG setting: :math:`f_W(x)=W^\top x`,
     :math:`x\sim N(0,\sigma_X^2I_d)`, so :math:`\|f_W-f_\Theta\|=\sigma_X\|W-\Theta\|_F` and
     :math:`\mathrm{dist}_\Phi(f_W)=\sigma_X\|W_\perp\|_F` with :math:`W_\perp=W-\Phi(W)`, linear
-    in W through the projector matrix P of :func:`verify.projection.projector`.  The SOCP
+    in W through the projector matrix P of :func:`verify.symmetry.projection.projector`.  The SOCP
 
     .. math:: A(\varepsilon)=\min_W\sigma_X\|W-\Theta\|_F\quad\text{s.t.}\quad
               \sigma_X\|(I-P)\,\mathrm{vec}W\|_2\le\varepsilon
@@ -79,9 +79,9 @@ from scipy.optimize import linprog
 from bounds import approximation as ap
 from bounds.core import Statement
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
-from ..projection import projector
-from ..stats import Check
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
+from ..symmetry.projection import projector
+from ..engine.stats import Check
 from .lg_setting import lg_setting
 
 __all__ = [

@@ -62,9 +62,9 @@ from scipy.optimize import linear_sum_assignment, linprog
 from bounds import stabilizer as stb
 from bounds.core import Statement
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
-from ..groups import CompactGroup, FiniteGroup, parse_group
-from ..stats import Check
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
+from ..symmetry.groups import CompactGroup, FiniteGroup, parse_group
+from ..engine.stats import Check
 
 __all__ = [
     "STATEMENTS",

@@ -65,8 +65,8 @@ from scipy.linalg import null_space
 
 from bounds import approximation as ap
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
-from ..stats import Check, mean_se
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
+from ..engine.stats import Check, mean_se
 from .lg_setting import LG_PARAMS, batches, lg_setting, perp_direction
 
 __all__ = [

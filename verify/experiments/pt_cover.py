@@ -6,7 +6,7 @@ samples): for every δ,
 .. math:: \mathbb EW_1^{X/G}(\mu_n,\nu_n)\le2\delta+\frac D2\sqrt{\frac{2N(\delta)}n}.
 
 N(δ) must count a *valid* cover of the whole quotient: grid cubes of side :math:`2\delta/\sqrt d`
-(diameter 2δ) whose interior meets a fundamental domain F (:func:`verify.wasserstein.
+(diameter 2δ) whose interior meets a fundamental domain F (:func:`verify.models.wasserstein.
 grid_cover_count`; F: the chamber :math:`x_1\ge x_2\ge x_3` for S3 on :math:`[0,1]^3`, the
 quadrant for C4 on :math:`[-1,1]^2`, the orthant for sign flips), and D is the diameter of F
 (≥ diam X/G).  The bound is the minimum over ``deltas`` values of δ on
@@ -42,7 +42,7 @@ by about |G|.  Greedy covers of reference samples, slopes by least squares:
   quotient is the angle between the vectors, dimension 1): the X slope on ``so3_points``
   points at δ ∈ {1.2, .9, .6, .45}; the quotient slope on the first ``quotient_points``
   points at δ ∈ {.4, .2, .1, .05} with the exact distance (Kabsch,
-  :func:`verify.wasserstein.so3_quotient_distance`), and, as theory's upper estimate, with the
+  :func:`verify.models.wasserstein.so3_quotient_distance`), and, as theory's upper estimate, with the
   minimum over ``haar`` Haar rotations (plus the identity) at δ ∈ {.4, .2} only: its excess
   (≈ 0.03 median, 0.14 at the 90th percentile for 2 000 rotations) swamps smaller δ.  The
   Haar estimate ≥ the exact distance is asserted (1e-12, round-off).
@@ -63,9 +63,9 @@ from scipy.stats import special_ortho_group
 
 from bounds import covering as cv
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
-from ..stats import Check, mean_se
-from ..wasserstein import (
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
+from ..engine.stats import Check, mean_se
+from ..models.wasserstein import (
     COVER_TOL,
     count_uncovered,
     fundamental_domain,

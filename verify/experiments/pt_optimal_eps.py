@@ -37,8 +37,8 @@ import numpy as np
 
 from bounds import approximation as ap
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
-from ..stats import Check, delta_se, mean_se
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
+from ..engine.stats import Check, delta_se, mean_se
 from .lg_setting import LG_PARAMS, batches, lg_batch, lg_setting, perp_direction
 
 RATIOS = (0.1, 0.5, 1.0, 2.0, 10.0)

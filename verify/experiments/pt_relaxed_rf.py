@@ -58,10 +58,10 @@ from itertools import pairwise
 
 import numpy as np
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
-from ..groups import cyclic
-from ..projection import orbit_augment
-from ..stats import Check
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..symmetry.groups import cyclic
+from ..symmetry.projection import orbit_augment
+from ..engine.stats import Check
 
 #: Fixes the dictionary and f0 (PT's arXiv number); independent of the run's --seed.
 SETTING_SEED = 230517592
@@ -121,7 +121,7 @@ def features(X: np.ndarray, A: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def sym_features(X: np.ndarray, A: np.ndarray, b: np.ndarray) -> np.ndarray:
     r""":math:`\Phi\varphi(x)=\frac1{|G|}\sum_g\varphi(R_gx)` on rows (the Reynolds operator of
-    :func:`verify.projection.reynolds_function` with a trivial output of dimension p)."""
+    :func:`verify.symmetry.projection.reynolds_function` with a trivial output of dimension p)."""
     rots = _rotations()
     acc = features(X, A @ rots[0], b)  # phi(R x) = relu((A R) x + b)
     for R in rots[1:]:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
-from ..groups import FiniteGroup, fixed_dim, parse_group
-from ..projection import function_errors, orbit_augment, projector, reynolds_function
-from ..stats import Check
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..symmetry.groups import FiniteGroup, fixed_dim, parse_group
+from ..symmetry.projection import function_errors, orbit_augment, projector, reynolds_function
+from ..engine.stats import Check
 
 RTOL = 1e-10
 
@@ -53,7 +53,7 @@ def _inner(u, v) -> float:
 def reynolds_checks(f, h, X, rep_in, rep_out, t=0.3, phi_op=None, label="") -> list[Check]:
     """The identities of the module docstring for functions f, h on the sample X.
 
-    ``phi_op(f) -> Φf`` defaults to :func:`verify.projection.reynolds_function`; tests pass a
+    ``phi_op(f) -> Φf`` defaults to :func:`verify.symmetry.projection.reynolds_function`; tests pass a
     wrong one (a planted error) and expect failures."""
     phi_op = phi_op or (lambda fn: reynolds_function(fn, rep_in, rep_out))
     pf, ph = phi_op(f), phi_op(h)

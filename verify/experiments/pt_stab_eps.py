@@ -54,8 +54,8 @@ import numpy as np
 from bounds import stabilizer as stb
 from bounds.core import Statement
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
-from ..stats import Check
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
+from ..engine.stats import Check
 
 __all__ = ["STATEMENTS", "bump", "element_errors", "f_cartesian", "f_grid", "make_plan",
            "polar_grid", "stab_task"]

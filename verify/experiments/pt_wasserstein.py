@@ -12,14 +12,14 @@ r"""Petrache–Trivedi: invariant Lipschitz classes generalize through the quoti
     Two n-samples, uniform on the group's cube (C4 on :math:`[-1,1]^2` by default).  Left: an
     LP (HiGHS) over the values of f on the orbit-closed union, with :math:`f(s)-f(t)\le\|s-t\|`
     for every ordered pair in the *original* metric and explicit invariance equalities
-    (:func:`verify.wasserstein.invariant_lipschitz_lp`).  Right: the exact assignment under
+    (:func:`verify.models.wasserstein.invariant_lipschitz_lp`).  Right: the exact assignment under
     :math:`d_{X/G}` (Numba kernel + ``linear_sum_assignment``).  Pass within 1e-8 (both are
     exact up to float64 round-off and the solver's vertex; measured agreement ~1e-16).
 
 (b) Sign flips :math:`\mathbb Z_2^d` on :math:`U[-1,1]^d`: :math:`d_{X/G}(x,y)=\||x|-|y|\|` and
     :math:`|x|\sim U[0,1]^d`, so the two-sample ratio of expectations is exactly ½ for every n
     and d.  Per trial two n-samples give :math:`(W_1^X,W_1^{X/G})` (assignments); the ratio of
-    the means has a delta-method CI (:func:`verify.stats.delta_se`; both costs share the
+    the means has a delta-method CI (:func:`verify.engine.stats.delta_se`; both costs share the
     samples).  A deterministic check compares the kernel with :math:`\||x|-|y|\|` on the first
     trial (1e-12: both are a square root of a sum of d squares).
 
@@ -44,9 +44,9 @@ from scipy.spatial.distance import cdist
 from bounds import covering as cv
 from bounds.core import HypothesisError
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
-from ..stats import Check, delta_se, mean_se
-from ..wasserstein import (
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..engine.stats import Check, delta_se, mean_se
+from ..models.wasserstein import (
     LP_MAX_POINTS,
     cube_group,
     invariant_lipschitz_lp,

@@ -65,8 +65,8 @@ import sympy as sp
 
 from bounds import wang as bw
 
-from ..experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
-from ..stats import Check, mean_se
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..engine.stats import Check, mean_se
 
 __all__ = [
     "CLS_PARAMS",

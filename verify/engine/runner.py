@@ -56,7 +56,7 @@ def run_many(items: list[tuple[Experiment, dict]], seed: int = 0, workers: int |
              cache: bool = False) -> list[Result]:
     """Run ``(experiment, resolved values)`` pairs; verdicts Bonferroni-corrected over all.
 
-    With ``cache`` task outputs are read from / written to :mod:`verify.cache` (the reduce
+    With ``cache`` task outputs are read from / written to :mod:`verify.engine.cache` (the reduce
     steps always rerun)."""
     jobs = [_Job(exp, values, exp.plan(values), seed) for exp, values in items]
     calls, owners = [], []

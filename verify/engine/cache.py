@@ -30,7 +30,7 @@ def cache_dir() -> Path:
 @cache
 def _fingerprint() -> str:
     h = hashlib.sha256()
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     for pkg in ("bounds", "verify"):
         for p in sorted((root / pkg).rglob("*.py")):
             h.update(p.relative_to(root).as_posix().encode())

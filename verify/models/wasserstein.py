@@ -1,7 +1,7 @@
 r"""Quotient distances, exact Wasserstein-1 distances and covers of quotient spaces.
 
 A group G acts on :math:`X\subset\mathbb R^d` by orthogonal matrices :math:`\rho(g)`, given as an
-array ``mats`` of shape (|G|, d, d) (a finite group's :attr:`~verify.groups.Rep.matrices`, or a
+array ``mats`` of shape (|G|, d, d) (a finite group's :attr:`~verify.symmetry.groups.Rep.matrices`, or a
 finite sample of a compact group).  The quotient distance is
 
 .. math:: d_{X/G}(x,y)=\min_{g}\|x-\rho(g)y\| ,
@@ -38,7 +38,7 @@ from scipy.optimize import linear_sum_assignment, linprog
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
-from .groups import FiniteGroup, parse_group
+from ..symmetry.groups import FiniteGroup, parse_group
 
 __all__ = [
     "COVER_TOL",
