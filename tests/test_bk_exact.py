@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import verify.experiments.bk_exact as bk
+import verify.experiments.bk_layerwise as lw
+import verify.experiments.bk_reps as bkr
 from bounds import relu as br
 from tests.helpers import assert_close
-from verify.models import relu_symmetry as rs
 from verify.engine.experiment import UsageError, get
 from verify.engine.runner import run
 from verify.engine.stats import finalize
+from verify.models import relu_symmetry as rs
 
 SLUGS = ["bk-relu-commute", "bk-perm-rep", "bk-symmetrise", "bk-two-layer",
          "bk-counterexample", "bk-signed-random", "bk-deep-recovery"]
@@ -92,7 +93,7 @@ def test_relu_commute_planted_signed_permutation_is_flagged():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, 5))
     S = rs.signed_permutation(5, rng)
-    failed = _failed(bk.relu_commute_checks({"PD": rs.positive_scaled_permutation(5, rng),
+    failed = _failed(bkr.relu_commute_checks({"PD": rs.positive_scaled_permutation(5, rng),
                                              "signed permutation": S}, {}, X))
     assert failed == ["relu: signed permutation commutes, max|act(Ax) - A act(x)|"]
     assert rs.relu_commute_residual(S, X) >= 0.1
@@ -108,13 +109,13 @@ def test_relu_commute_expected_magnitudes():
 # -- bk-perm-rep -----------------------------------------------------------------------------
 def _recovered_reps(seed=0):
     rng = np.random.default_rng(seed)
-    layers, rho0, truth = bk.deep_setup(rng, 6, (20, 24, 16))
-    _, data = bk.deep_recovery_checks(layers, rho0, truth, rng.normal(size=(50, 36)))
+    layers, rho0, truth = bkr.deep_setup(rng, 6, (20, 24, 16))
+    _, data = bkr.deep_recovery_checks(layers, rho0, truth, rng.normal(size=(50, 36)))
     return {f"layer {j + 1}": mats for j, mats in enumerate(data["reps"])}
 
 
 def test_perm_rep_true_reps_pass():
-    checks, data = bk.perm_rep_checks(_recovered_reps())
+    checks, data = bkr.perm_rep_checks(_recovered_reps())
     assert _failed(checks) == [] and data["worst_cycle_residual"] <= 1e-12
 
 
@@ -124,7 +125,7 @@ def test_perm_rep_planted_scale_is_detected():
     i = 5
     M[i, np.argmax(M[i])] *= 1 + 1e-6
     reps["layer 2"] = [reps["layer 2"][0], M] + reps["layer 2"][2:]
-    checks, data = bk.perm_rep_checks(reps)
+    checks, data = bkr.perm_rep_checks(reps)
     assert data["worst_cycle_residual"] > 1e-8
     failed = _failed(checks)
     assert any("layer 2, g = r^1: |T rho T^-1 - round| (cycle)" in f for f in failed)
@@ -169,9 +170,9 @@ def test_symmetrise_planted_missing_half_is_detected():
     P = rs.flip_matrix(4)
     X = rng.normal(size=(100, 16))
     net = _flip_net(rng)
-    ok, _ = bk.symmetrise_checks(net, [np.eye(16), P], [np.eye(1)] * 2, X, "net")
+    ok, _ = lw.symmetrise_checks(net, [np.eye(16), P], [np.eye(1)] * 2, X, "net")
     assert _failed(ok) == []
-    bad, err = bk.symmetrise_checks(net, [np.eye(16), P], [np.eye(1)] * 2, X, "net", weight=1.0)
+    bad, err = lw.symmetrise_checks(net, [np.eye(16), P], [np.eye(1)] * 2, X, "net", weight=1.0)
     assert err > 0.1
     assert "net: |f_sym - Phi f|_inf" in _failed(bad)
 
@@ -200,7 +201,7 @@ def test_scramble_does_not_change_the_function():
 @pytest.mark.parametrize("rho2", [None, SWAP])
 def test_two_layer_true_net_passes(rho2):
     scr, P, rho2, X, truth = _scrambled_pair_net(rho2=rho2)
-    checks, data = bk.two_layer_checks(scr, P, rho2, X, "net", truth)
+    checks, data = lw.two_layer_checks(scr, P, rho2, X, "net", truth)
     assert _failed(checks) == [] and data["match"]
 
 
@@ -216,7 +217,7 @@ def test_two_layer_planted_weight_perturbation_is_detected(rho2):
     rep = rs.analyse_two_layer(W1, b1, second[0], P, rho2)
     assert not rep.match and rep.mismatch > 1e-9
     assert rs.two_layer_verdict(rep) == "not equivariant"
-    failed = _failed(bk.two_layer_checks(bad, P, rho2, X, "net", truth)[0])
+    failed = _failed(lw.two_layer_checks(bad, P, rho2, X, "net", truth)[0])
     assert "net: equivariance |f(rho0 x) - rho2 f(x)|" in failed
     assert "net: correspondence found, max(1 - |cos|)" in failed
 
@@ -227,24 +228,24 @@ def test_two_layer_planted_identity_constant_is_detected():
     wrong = br.two_layer_identity().replace(
         expr=sp.Sum(S["a"][S["i"]] * sp.Abs(S["u"][S["i"]]), (S["i"], 0, S["width"] - 1)) / 2
         + sp.Sum(S["a"][S["i"]] * S["u"][S["i"]], (S["i"], 0, S["width"] - 1)) / 3)
-    assert bk.two_layer_identity_residual(scr, X) <= 1e-12
-    assert bk.two_layer_identity_residual(scr, X, wrong) > 1e-3
+    assert lw.two_layer_identity_residual(scr, X) <= 1e-12
+    assert lw.two_layer_identity_residual(scr, X, wrong) > 1e-3
 
 
 # -- bk-counterexample -----------------------------------------------------------------------
 def test_counterexample_symbolic_invariance_is_exactly_zero():
     for rows, rho0 in ((rs.C1_ROWS, -np.eye(2)), (rs.C2_ROWS, SWAP)):
-        expr, res = bk.symbolic_invariance(rows, rho0)
+        expr, res = lw.symbolic_invariance(rows, rho0)
         assert expr == 0 and res == 0.0
 
 
 def test_counterexample_planted_c1_constant_is_detected():
     rows = ((sp.Rational(201, 100), 0), (-1, 1), (-1, -1))
-    expr, res = bk.symbolic_invariance(rows, -np.eye(2))
+    expr, res = lw.symbolic_invariance(rows, -np.eye(2))
     assert expr != 0 and res > 1e-3
     X = np.random.default_rng(0).normal(size=(100, 2))
     W1 = np.array(rows, dtype=float)
-    checks, _ = bk.counterexample_checks("C1'", W1, -np.eye(2), (0, 1, 2), X, sym_rows=rows)
+    checks, _ = lw.counterexample_checks("C1'", W1, -np.eye(2), (0, 1, 2), X, sym_rows=rows)
     assert "C1' (a): f(rho0 x) - f(x) symbolically (SymPy)" in _failed(checks)
 
 
@@ -258,7 +259,7 @@ def test_counterexample_signed_reps_and_width6():
     assert rs.two_layer_verdict(c1) == rs.two_layer_verdict(c2) == "signed"
     # best positive cosine 1/sqrt 2 for every row: no ReLU-compatible rho_1
     for rows, rho0 in ((rs.C1_ROWS, -np.eye(2)), (rs.C2_ROWS, SWAP)):
-        assert_close(bk.best_positive_cos(np.array(rows, float), rho0), np.full(3, 2**-0.5),
+        assert_close(lw.best_positive_cos(np.array(rows, float), rho0), np.full(3, 2**-0.5),
                      "best cos", tol=1e-15)
     # the width-6 realisation of C1 is layerwise with rho_1 swapping the +- pairs
     six = rs.width6_realisation(np.array(rs.C1_ROWS, float), np.ones((1, 3)))
@@ -275,7 +276,7 @@ def _constructions(n=20, seed=5):
 
 def test_signed_random_true_labels_pass():
     cons, X = _constructions()
-    checks, data = bk.signed_random_checks(cons, X)
+    checks, data = bkr.signed_random_checks(cons, X)
     assert _failed(checks) == [] and data["mismatches"] == []
     assert {c.kind for c in cons} == {"-", "c3", "nullspace"}
 
@@ -285,7 +286,7 @@ def test_signed_random_planted_label_flip_gives_exactly_one_mismatch(flip):
     cons, X = _constructions()
     truths = [c.truth for c in cons]
     truths[flip] = {"signed": "layerwise", "layerwise": "signed"}[truths[flip]]
-    checks, data = bk.signed_random_checks(cons, X, truths)
+    checks, data = bkr.signed_random_checks(cons, X, truths)
     assert data["mismatches"] == [flip]
     assert _failed(checks) == [checks[0].name]
 
@@ -302,8 +303,8 @@ def test_signed_constructions_really_are_not_layerwise_but_equivariant():
 # -- bk-deep-recovery ------------------------------------------------------------------------
 def test_deep_recovery_planted_negative_scale_is_reported_as_a_sign():
     rng = np.random.default_rng(0)
-    layers, rho0, truth = bk.deep_setup(rng, 6, (20, 24, 16), negative=(1, 7))
-    checks, _ = bk.deep_recovery_checks(layers, rho0, truth, rng.normal(size=(100, 36)))
+    layers, rho0, truth = bkr.deep_setup(rng, 6, (20, 24, 16), negative=(1, 7))
+    checks, _ = bkr.deep_recovery_checks(layers, rho0, truth, rng.normal(size=(100, 36)))
     recs = [rs.recover_reps(layers, R, np.eye(2)) for R in rho0]
     assert recs[1].negative[1] > 0 and recs[1].negative[0] == recs[1].negative[2] == 0
     assert "negative signs in the recovered reps" in _failed(checks)
@@ -311,7 +312,7 @@ def test_deep_recovery_planted_negative_scale_is_reported_as_a_sign():
 
 def test_deep_recovery_true_net_has_no_negative_signs():
     rng = np.random.default_rng(0)
-    layers, rho0, truth = bk.deep_setup(rng, 6, (20, 24, 16))
-    checks, data = bk.deep_recovery_checks(layers, rho0, truth, rng.normal(size=(100, 36)))
+    layers, rho0, truth = bkr.deep_setup(rng, 6, (20, 24, 16))
+    checks, data = bkr.deep_recovery_checks(layers, rho0, truth, rng.normal(size=(100, 36)))
     assert _failed(checks) == []
     assert data["invariance"] <= 1e-12 and data["recovery"] <= 1e-12

@@ -1,8 +1,9 @@
 """Experiments, one module per family; importing this package registers them all."""
 
 from . import (  # noqa: F401
-    bk_exact,
+    bk_layerwise,
     bk_merge,
+    bk_reps,
     ez,
     ez_overparam,
     pt_approx,

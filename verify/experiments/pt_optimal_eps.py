@@ -31,6 +31,7 @@ with n (reported; it is a consequence of the checked values).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -73,6 +74,83 @@ def eps_star(abc: np.ndarray, eta2: float) -> float:
     return (eta2 + abc[2]) / math.sqrt(eta2 + 2 * abc[2] + abc[1])
 
 
+def _points(v: dict, s, v_of) -> list[dict]:
+    """The main setting and, with ``sweep``, the η²/v ratios and the n sweep."""
+    points = [dict(role="main", n=v["n"], eta=v["eta"])]
+    if v["sweep"]:
+        vn = v_of(v["n"]) if v["n"] > s.d + 1 else None
+        if vn:
+            points += [dict(role="ratio", n=v["n"], eta=math.sqrt(r * vn), ratio=r)
+                       for r in RATIOS]
+        points += [dict(role="n", n=nn, eta=v["eta"])
+                   for nn in sorted({s.d + 5, 2 * s.d, 4 * s.d, 16 * s.d} - {v["n"]})
+                   if nn > s.d + 1]
+    return points
+
+
+def risk_curve(abc: np.ndarray, eta2: float) -> list[tuple[float, float, float]]:
+    r""":math:`\hat E(t)=A+(1-t)^2\eta^2-2t(1-t)C+t^2B` on :data:`T_GRID`: (t, mean, se)."""
+    tt = np.asarray(T_GRID)[:, None]
+    risks = abc[:, 0] + (1 - tt) ** 2 * eta2 - 2 * tt * (1 - tt) * abc[:, 2] \
+        + tt * tt * abc[:, 1]  # (grid, trials)
+    return [(t, float(r.mean()), float(r.std(ddof=1) / math.sqrt(r.size)))
+            for t, r in zip(T_GRID, risks)]
+
+
+def _curve_and_gap_checks(p: dict, abc, st: dict, vals: dict, ok: bool, note: str
+                          ) -> list[Check]:
+    """Main point only: the 21 points of the risk curve and the misspecified gap v − η²."""
+    curve = st["curve"].lambdify()
+    checks, grid = [], []
+    for t, m, se in p["curve"]:
+        c = Check(f"E R(W_t) - R(f*) at t={t:.2f}", "sharp", float(curve(t=t, **vals)), m,
+                  se=se, asserted=ok, note=note, group="risk curve E(t), 21 points")
+        checks.append(c)
+        grid.append((t, c))
+    p["grid"] = grid
+    m, se = mean_se(abc[:, 1] - p["eta"] ** 2)
+    checks.append(Check("E[R(W) - R(Phi W)] = v - eta^2", "sharp", st["gap"].evaluate(**vals),
+                        m, se=se, asserted=ok, note=note))
+    return checks
+
+
+def _optimum_checks(p: dict, abc, ok: bool, note: str) -> list[Check]:
+    """t* and ε* at the mean statistics (delta-method CIs), against the Statements' values."""
+    eta2, n = p["eta"] ** 2, p["n"]
+    tag = ("" if p["role"] == "main" else
+           f"[eta^2/v={p['ratio']:g}] " if p["role"] == "ratio" else f"[n={n}] ")
+    group = {"main": None, "ratio": "sweep over eta^2/v", "n": "sweep over n"}[p["role"]]
+    th, th_se = delta_se(lambda mu: t_star(mu, eta2), abc)
+    eh, eh_se = delta_se(lambda mu: eps_star(mu, eta2), abc)
+    p["t_check"] = Check(f"{tag}t* = eta^2/(eta^2+v)", "sharp", p["t_pred"], th,
+                         se=th_se, asserted=ok, note=note, group=group)
+    p["eps_check"] = Check(f"{tag}eps* = eta^2/sqrt(eta^2+v)", "sharp", p["eps_pred"],
+                           eh, se=eh_se, asserted=ok, note=note, group=group)
+    checks = [p["t_check"], p["eps_check"]]
+    if p["role"] == "main":
+        grid_argmin = min(p["grid"], key=lambda tc: tc[1].measured)[0]
+        checks.append(Check("grid argmin of the measured curve (t)", "trend",
+                            p["t_pred"], grid_argmin))
+        checks.append(Check("eps*/eta (< 1, -> 1 as n grows)", "trend",
+                            p["eps_pred"] / p["eta"], eh / p["eta"]))
+    return checks
+
+
+def _reduce(outputs, *, tasks, points, st, s, base, sigma_x):
+    per = gather(tasks, outputs, len(points))
+    checks = []
+    for p, outs in zip(points, per):
+        abc = np.concatenate(outs)
+        p["curve"] = risk_curve(abc, p["eta"] ** 2)
+        ok = p["n"] >= s.d + 5
+        note = "" if ok else "n < d + 5: per-trial variance infinite, reported only"
+        if p["role"] == "main":
+            checks += _curve_and_gap_checks(p, abc, st, dict(base, n=p["n"], eta=p["eta"]),
+                                            ok, note)
+        checks += _optimum_checks(p, abc, ok, note)
+    return checks, {"points": points, "setting": dict(base, sigma_x=sigma_x)}
+
+
 def make_plan(exp: Experiment, v: dict, statements: dict | None = None) -> Plan:
     st = {**STATEMENTS, "t": exp.statement, **(statements or {})}
     s = lg_setting(v["group"], v["channels"], v["d"], v["output"], v["k"])
@@ -85,15 +163,7 @@ def make_plan(exp: Experiment, v: dict, statements: dict | None = None) -> Plan:
     base = dict(d=s.d, k=s.k, dimE=s.dim_e, sigma=v["sigma"])
     v_of = lambda n: float(ap.v_expr().subs(
         {ap.SYMBOLS[x]: val for x, val in {**base, "n": n}.items()}))
-    points = [dict(role="main", n=v["n"], eta=v["eta"])]
-    if v["sweep"]:
-        vn = v_of(v["n"]) if v["n"] > s.d + 1 else None
-        if vn:
-            points += [dict(role="ratio", n=v["n"], eta=math.sqrt(r * vn), ratio=r)
-                       for r in RATIOS]
-        points += [dict(role="n", n=nn, eta=v["eta"])
-                   for nn in sorted({s.d + 5, 2 * s.d, 4 * s.d, 16 * s.d} - {v["n"]})
-                   if nn > s.d + 1]
+    points = _points(v, s, v_of)
     tasks = []
     for i, p in enumerate(points):
         vals = dict(base, n=p["n"], eta=p["eta"])
@@ -106,53 +176,8 @@ def make_plan(exp: Experiment, v: dict, statements: dict | None = None) -> Plan:
                                                  theta_perp=theta_perp, sigma=v["sigma"],
                                                  sigma_x=v["sigma_x"], method=v["method"]),
                                   key=i))
-
-    def reduce(outputs):
-        per = gather(tasks, outputs, len(points))
-        checks = []
-        for p, outs in zip(points, per):
-            abc = np.concatenate(outs)
-            eta2, n = p["eta"] ** 2, p["n"]
-            tt = np.asarray(T_GRID)[:, None]
-            risks = abc[:, 0] + (1 - tt) ** 2 * eta2 - 2 * tt * (1 - tt) * abc[:, 2] \
-                + tt * tt * abc[:, 1]  # (grid, trials)
-            p["curve"] = [(t, float(r.mean()), float(r.std(ddof=1) / math.sqrt(r.size)))
-                          for t, r in zip(T_GRID, risks)]
-            ok = n >= s.d + 5
-            note = "" if ok else "n < d + 5: per-trial variance infinite, reported only"
-            tag = ("" if p["role"] == "main" else
-                   f"[eta^2/v={p['ratio']:g}] " if p["role"] == "ratio" else f"[n={n}] ")
-            group = {"main": None, "ratio": "sweep over eta^2/v", "n": "sweep over n"}[p["role"]]
-            if p["role"] == "main":
-                vals = dict(base, n=n, eta=p["eta"])
-                curve = st["curve"].lambdify()
-                grid = []
-                for t, m, se in p["curve"]:
-                    c = Check(f"E R(W_t) - R(f*) at t={t:.2f}", "sharp",
-                              float(curve(t=t, **vals)), m, se=se, asserted=ok, note=note,
-                              group="risk curve E(t), 21 points")
-                    checks.append(c)
-                    grid.append((t, c))
-                p["grid"] = grid
-                m, se = mean_se(abc[:, 1] - eta2)
-                checks.append(Check("E[R(W) - R(Phi W)] = v - eta^2", "sharp",
-                                    st["gap"].evaluate(**vals), m, se=se, asserted=ok,
-                                    note=note))
-            th, th_se = delta_se(lambda mu, e2=eta2: t_star(mu, e2), abc)
-            eh, eh_se = delta_se(lambda mu, e2=eta2: eps_star(mu, e2), abc)
-            p["t_check"] = Check(f"{tag}t* = eta^2/(eta^2+v)", "sharp", p["t_pred"], th,
-                                 se=th_se, asserted=ok, note=note, group=group)
-            p["eps_check"] = Check(f"{tag}eps* = eta^2/sqrt(eta^2+v)", "sharp", p["eps_pred"],
-                                   eh, se=eh_se, asserted=ok, note=note, group=group)
-            checks += [p["t_check"], p["eps_check"]]
-            if p["role"] == "main":
-                grid_argmin = min(p["grid"], key=lambda tc: tc[1].measured)[0]
-                checks.append(Check("grid argmin of the measured curve (t)", "trend",
-                                    p["t_pred"], grid_argmin))
-                checks.append(Check("eps*/eta (< 1, -> 1 as n grows)", "trend",
-                                    p["eps_pred"] / p["eta"], eh / p["eta"]))
-        return checks, {"points": points, "setting": dict(base, sigma_x=v["sigma_x"])}
-
+    reduce = functools.partial(_reduce, tasks=tasks, points=points, st=st, s=s, base=base,
+                               sigma_x=v["sigma_x"])
     return Plan(tasks, reduce, params={"d": s.d, "k": s.k, "dimE": s.dim_e})
 
 
