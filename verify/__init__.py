@@ -31,6 +31,11 @@ _PUBLIC = {
     "delta_se": "verify.engine.stats",
     "through_origin_slope": "verify.engine.stats",
     "run": "verify.engine.runner",
+    "Action": "verify.symmetry.equivariance",
+    "EquivarianceError": "verify.symmetry.equivariance",
+    "actions_from_group": "verify.symmetry.equivariance",
+    "actions_from_matrices": "verify.symmetry.equivariance",
+    "equivariance_error": "verify.symmetry.equivariance",
     "run_many": "verify.engine.runner",
 }
 

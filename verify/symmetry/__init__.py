@@ -1,3 +1,3 @@
 """The symmetry layer: groups as orthogonal representations, the Reynolds projection and the
-one equivariance-error metric. Imports nothing else from :mod:`verify`.
+one equivariance-error metric (:mod:`.equivariance`). Imports nothing else from :mod:`verify`.
 """
