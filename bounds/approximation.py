@@ -4,8 +4,11 @@ References
 ----------
 [1] M. Petrache, S. Trivedi, *Approximation-Generalization Trade-offs under (Approximate)
     Group Equivariance*, NeurIPS 2023, arXiv:2305.17592 (PT).
-[2] shared/theory/generalization.md, sections "Bound-optimal ε", "Shared settings",
-    ``pt-optimal-eps``, ``pt-constrained-erm``, ``pt-approx-budget``, ``pt-approx-sup``.
+[2] equibounds: the statements below are derived (or put in their common form) for this
+    package; each function's docstring carries its derivation sketch, and each Statement's
+    :class:`~bounds.core.Source` says whether it is the paper's, a common form, or derived.
+    Experiments: ``pt-optimal-eps``, ``pt-constrained-erm``, ``pt-approx-budget``,
+    ``pt-approx-sup``.
 [3] B. Elesedy, S. Zaidi, *Provably Strict Generalisation Benefit for Equivariant Models*,
     ICML 2021, arXiv:2102.10333 (the inverse-Wishart lemma behind :func:`v_expr`).
 
@@ -74,16 +77,16 @@ _WHITE_HYP = (
 
 _PT_OPT = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
                  "PT optimal model equivariance error", "derived",
-                 "exact in the LG model, theory/generalization.md pt-optimal-eps")
+                 "exact in the LG model, see experiment pt-optimal-eps")
 _PT_WHITE = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
                    "PT optimal model equivariance error", "derived",
                    "whitened design, closed-form reference of pt-constrained-erm")
 _PT_APPROX = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
                     "PT approximation error under an equivariance budget", "derived",
-                    "theory/generalization.md pt-approx-budget")
+                    "see experiment pt-approx-budget")
 _PT_SUP = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
                  "PT approximation error under an equivariance budget", "derived",
-                 "sup-over-g budget in the LG model, theory/generalization.md pt-approx-sup")
+                 "sup-over-g budget in the LG model, see experiment pt-approx-sup")
 
 
 # -- helpers -----------------------------------------------------------------------------------

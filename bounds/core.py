@@ -56,7 +56,7 @@ class Hypothesis:
 
 @dataclass(frozen=True)
 class Source:
-    """Provenance: the paper (short key), the result family, and the label of theory/README.md.
+    """Provenance: the paper (short key), the result family, and a provenance label.
 
     ``label`` is one of ``paper``, ``common form`` or ``derived``.
     """

@@ -4,8 +4,11 @@ References
 ----------
 [1] M. Petrache, S. Trivedi, *Approximation-Generalization Trade-offs under (Approximate)
     Group Equivariance*, NeurIPS 2023, arXiv:2305.17592 (PT).
-[2] shared/theory/generalization.md, sections "0." (provenance), ``pt-lip-w1``,
-    ``pt-sample-gain``, ``pt-cover-bound``, ``pt-cover-lift``, ``pt-cover-dim``.
+[2] equibounds: the statements below are derived (or put in their common form) for this
+    package; each function's docstring carries its derivation sketch, and each Statement's
+    :class:`~bounds.core.Source` says whether it is the paper's, a common form, or derived.
+    Experiments: ``pt-lip-w1``, ``pt-sample-gain``, ``pt-cover-bound``, ``pt-cover-lift``,
+    ``pt-cover-dim``.
 
 Setting: a compact :math:`X\subset\mathbb R^d` with the Euclidean metric, a group G acting by
 isometries :math:`\rho(g)`, the quotient metric :math:`d_{X/G}(x,y)=\min_g\|x-\rho(g)y\|`, the
@@ -63,19 +66,19 @@ SYMBOLS = {str(x): x for x in (n, d, order, delta, D, N, C, N_X, dimG, W1q)}
 
 _PT_GEN = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
                  "PT generalization of invariant Lipschitz classes", "derived",
-                 "theory/generalization.md pt-lip-w1")
+                 "see experiment pt-lip-w1")
 _PT_COVER = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
                    "PT covering-number generalization bound on the quotient", "derived",
-                   "theory/generalization.md pt-cover-bound")
+                   "see experiment pt-cover-bound")
 _PT_GAIN = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
                   "PT sample gain from symmetry", "common form",
-                  "theory/generalization.md pt-sample-gain; a heuristic rate, not a theorem")
+                  "see experiment pt-sample-gain; a heuristic rate, not a theorem")
 _PT_LIFT = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
                   "PT covering numbers of the quotient", "derived",
-                  "theory/generalization.md pt-cover-lift")
+                  "see experiment pt-cover-lift")
 _PT_DIM = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
                  "PT covering numbers of the quotient", "common form",
-                 "theory/generalization.md pt-cover-dim; hypotheses not confirmed")
+                 "see experiment pt-cover-dim; hypotheses not confirmed")
 
 _SAMPLES = {1: "one sample", 2: "two samples"}
 

@@ -4,7 +4,10 @@ References
 ----------
 [1] B. Elesedy, S. Zaidi, *Provably Strict Generalisation Benefit for Equivariant Models*,
     ICML 2021, arXiv:2102.10333 (EZ).
-[2] shared/theory/generalization.md, sections "Shared settings", ``ez-gap``, ``ez-overparam``.
+[2] equibounds: the statements below are derived (or put in their common form) for this
+    package; each function's docstring carries its derivation sketch, and each Statement's
+    :class:`~bounds.core.Source` says whether it is the paper's, a common form, or derived.
+    Experiments: ``ez-gap``, ``ez-overparam``.
 
 Setting (the "LG model"): :math:`x\sim N(0,\sigma_X^2 I_d)`, :math:`y=\Theta^\top x+\xi`,
 :math:`\xi\sim N(0,\sigma^2 I_k)`, :math:`W` the least-squares fit on :math:`n` samples,
@@ -30,7 +33,7 @@ theta2 = sp.Symbol("theta2", nonnegative=True)  # ||theta||^2
 SYMBOLS = {str(x): x for x in (n, d, k, dimE, sigma, sigma_x, s_fix, theta2)}
 
 _EZ = Source("Elesedy & Zaidi 2021 (arXiv:2102.10333)", "EZ exact generalization benefit",
-             "common form", "re-derived in theory/generalization.md via the inverse-Wishart mean")
+             "common form", "re-derived for this package via the inverse-Wishart mean")
 
 
 def ez_gap() -> Statement:

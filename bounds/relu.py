@@ -6,7 +6,11 @@ References
     arXiv:2305.17017 (BK).
 [2] A. Shahverdi et al., *Identifiable Equivariant Networks are Layerwise Equivariant*,
     arXiv:2601.21645 (the general principle behind ``bk-deep-recovery``).
-[3] shared/theory/relu_symmetries.md, sections 1 and 2.
+[3] equibounds: the statements below are derived (or put in their common form) for this
+    package; each function's docstring carries its derivation sketch, and each Statement's
+    :class:`~bounds.core.Source` says whether it is the paper's, a common form, or derived.
+    Experiments: the ``bk-*`` exact experiments of :mod:`verify.experiments.bk_reps`
+    and :mod:`verify.experiments.bk_layerwise`.
 
 Most results of the family are structural (a matrix commutes with ReLU iff it is a positive
 scaled permutation; an analyser's verdict equals the truth); they are checked numerically in

@@ -7,8 +7,10 @@ References
     Group Equivariance*, NeurIPS 2023, arXiv:2305.17592 (PT).  The name
     :math:`\mathsf{Stab}_\varepsilon` is PT's; its definition here is the common form, and PT's
     constants are not confirmed.
-[2] shared/theory/generalization.md, sections "0." (the ε-stabilizer, provenance),
-    ``pt-approx-lp`` and ``pt-stab-eps``.
+[2] equibounds: the statements below are derived (or put in their common form) for this
+    package; each function's docstring carries its derivation sketch, and each Statement's
+    :class:`~bounds.core.Source` says whether it is the paper's, a common form, or derived.
+    Experiments: ``pt-approx-lp``, ``pt-stab-eps``.
 
 Setting.  A finite group G acts on :math:`X\subset\mathbb R^d` by isometries
 :math:`\rho_X(g)` (and orthogonally on Y by :math:`\rho_Y(g)`); the per-element error of f is
@@ -55,10 +57,10 @@ SYMBOLS = {str(x): x for x in (eps, W1, W1q, m, e_g, e_h)}
 
 _PT_LP = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
                 "PT generalization under approximate invariance", "derived",
-                "theory/generalization.md pt-approx-lp")
+                "see experiment pt-approx-lp")
 _PT_STAB = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)", "PT epsilon-stabilizer",
                   "derived", "the name Stab_eps is PT's, the definition common form; "
-                  "theory/generalization.md pt-stab-eps")
+                  "see experiment pt-stab-eps")
 
 
 # -- the epsilon-stabilizer ----------------------------------------------------------------------

@@ -4,8 +4,10 @@ References
 ----------
 [1] D. Wang, X. Zhu, J. Y. Park, M. Jia, G. Su, R. Platt, R. Walters, *A General Theory of
     Correct, Incorrect, and Extrinsic Equivariance*, NeurIPS 2023, arXiv:2303.04745 (Wang).
-[2] shared/theory/generalization.md, sections "Shared settings", ``wang-reg-lb``,
-    ``wang-cls-lb``.
+[2] equibounds: the statements below are derived (or put in their common form) for this
+    package; each function's docstring carries its derivation sketch, and each Statement's
+    :class:`~bounds.core.Source` says whether it is the paper's, a common form, or derived.
+    Experiments: ``wang-reg-lb``, ``wang-cls-lb``.
 
 Setting.  A finite group G acts orthogonally on :math:`X=\mathbb R^d`, :math:`x\sim\mu`, and a
 target f (regression) or a labelling y(x) (classification) may not be invariant.  Wang's terms
@@ -137,7 +139,7 @@ def regression_min_eta() -> Statement:
         expr=eta**2,
         relation="=",
         source=Source(_PAPER, _REG, "derived", "equals the squared data equivariance error "
-                      "for G-invariant mu (theory/generalization.md wang-reg-lb)"),
+                      "for G-invariant mu (see experiment wang-reg-lb)"),
         description=(
             "For a G-invariant input law the least squared error of an invariant regressor "
             "is eta^2, the squared L2 distance of the target to its Reynolds projection."
@@ -194,7 +196,7 @@ def sector_error() -> Statement:
         hypotheses=(Hypothesis(order >= 2, "|G| >= 2"),
                     Hypothesis(w <= 2 * sp.pi / order,
                                "w <= 2 pi/|G| (each orbit meets the flip sector at most once)")),
-        source=Source(_PAPER, _CLS, "derived", "instance of theory/generalization.md "
+        source=Source(_PAPER, _CLS, "derived", "instance of the orbit-dissent bound of "
                       "wang-cls-lb, generalised from C4 to C_M"),
         description=(
             "x ~ N(0, I_2), C_M rotating the plane, y = 1[|x| > 1] xor 1[angle(x) in [0, w)]. "

@@ -5,7 +5,7 @@ endpoints (its maximum is the loss barrier), at 2×64, for the flip-merge
 :math:`(\\theta,\\Pi F\\theta)` and the two-net merge :math:`(\\theta_A,\\Pi\\theta_B)`, both
 aligned by activation matching; thin dashed: without alignment.  (b) Loss barrier against the
 width of two-hidden-layer MLPs, flip versus two-net, mean ± one standard error over seeds; grey
-crosses: the prototype of theory/relu_symmetries.md.  (c) Activation alignment error
+crosses: an independent prototype's barriers (``PROTOTYPE``).  (c) Activation alignment error
 :math:`a_l=\\|h_l^\\theta-h_l^{\\Pi\\theta'}\\|/\\|h_l^\\theta\\|` per hidden layer at 2×64.
 
 Augmented arm (hflip p = ½); one ``bk-merge-mlp`` run (quick: widths 16 and 64, 4 seeds; full:
@@ -65,7 +65,7 @@ def make(quick: bool = False, seed: int = 0, out=None):
                    elinewidth=0.8, label=label.split(" ")[0])
         proto = [(w, PROTOTYPE[f"2x{w}"][k]) for w in widths if f"2x{w}" in PROTOTYPE]
         b.plot(*zip(*proto), "x", color="0.5", ms=3.5)
-    b.plot([], [], "x", color="0.5", ms=3.5, label="prototype (theory/)")
+    b.plot([], [], "x", color="0.5", ms=3.5, label="independent prototype")
     b.set_xscale("log", base=2)
     b.set_xticks(widths)
     b.set_xticklabels([str(w) for w in widths])

@@ -1,5 +1,5 @@
 """The exact Bökman–Kahl experiments: they pass, they are deterministic, bad input is refused,
-and every planted error of theory/relu_symmetries.md §2 is detected."""
+and every planted error of the theory catalogue is detected."""
 
 import numpy as np
 import pytest

@@ -196,7 +196,7 @@ def merge_mlp_quick():
 
 @NEEDS_DIGITS
 def test_soft_assert_flip_barrier_below_two_net_barrier_at_2x64(merge_mlp_quick):
-    """theory/relu_symmetries.md: mean over 6 seeds of B_2net - B_flip (loss) at 2x64 > 0.
+    """the theory catalogue mean over 6 seeds of B_2net - B_flip (loss) at 2x64 > 0.
     Fixed seed; the prototype's per-seed differences were 0.027-0.091."""
     (s,) = merge_mlp_quick.data["summary"]
     assert (s["size"], s["arm"], s["seeds"]) == ("2x64", "aug", 6)

@@ -35,7 +35,7 @@ VW = sigma**2 * (d * k - dimE) / n
 m_, c_ = sp.symbols("m c", positive=True)
 INSIDE = {n: d + 1 + m_, dimE: d * k - c_}
 
-# theory/generalization.md pt-optimal-eps default: C6, d=6, k=1, dimE=1, sigma=1, n=12.
+# the theory catalogue pt-optimal-eps default: C6, d=6, k=1, dimE=1, sigma=1, n=12.
 DEFAULT = {"d": 6, "k": 1, "dimE": 1, "sigma": 1, "n": 12}
 ETA2 = 0.466
 

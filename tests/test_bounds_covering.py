@@ -1,5 +1,5 @@
 """Symbolic facts about the covering-number statements (bounds.covering): the closed forms of
-theory/generalization.md pt-cover-bound, the unconstrained special case |G| = 1, monotonicity
+the theory catalogue pt-cover-bound, the unconstrained special case |G| = 1, monotonicity
 in |G|, the identity B*(n, |G|) = B*(|G| n, 1) and the rates, and a planted |G|^2 in the cover
 count that must break the identity."""
 

@@ -10,7 +10,7 @@ n, d, k, dimE, sigma = (SYMBOLS[x] for x in ("n", "d", "k", "dimE", "sigma"))
 
 
 def test_ez_gap_catalogue_values():
-    # theory/generalization.md, ez-gap "Expected": C6 (k=1, dimE=1), S4 (k=4, dimE=2),
+    # the theory catalogue, ez-gap "Expected": C6 (k=1, dimE=1), S4 (k=4, dimE=2),
     # C4 (k=4, dimE=4), D4 on a 2x2 grid x 2 channels (k=1, dimE=2).
     s = ez_gap()
     assert s.evaluate(n=20, d=6, k=1, dimE=1, sigma=0.7) == pytest.approx(0.18846, abs=5e-6)

@@ -70,7 +70,7 @@ def test_bound_is_monotone_in_eps():
 
 
 def test_catalogue_bound_values():
-    """theory/generalization.md pt-approx-lp: W1^X = 0.2446, W1^(X/G) = 0.1539; the bound at
+    """the theory catalogue pt-approx-lp: W1^X = 0.2446, W1^(X/G) = 0.1539; the bound at
     eps = 0, .02, .05 is 0.1539, 0.1939, 0.2539 -> min with W1^X from 0.05 on (the catalogue
     lists W1^(X/G) + 2 eps without the min for the larger eps)."""
     f = approx_invariance_bound().lambdify()

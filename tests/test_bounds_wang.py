@@ -17,7 +17,7 @@ XS = (x1, x2)
 
 
 def test_provenance_labels_follow_the_theory():
-    # theory/generalization.md: wang-reg-lb "Wang paper + derived equality";
+    # the theory catalogue wang-reg-lb "Wang paper + derived equality";
     # wang-cls-lb "Wang common form, exact for deterministic labels" (instance derived).
     assert bw.regression_lower_bound().source.label == "paper"
     assert bw.regression_min().source.label == "derived"

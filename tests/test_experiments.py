@@ -65,7 +65,7 @@ def _planted(expr_fn):
 
 
 PLANTS = {
-    # theory/generalization.md: n - d for n - d - 1 gives 0.1750 for C6 (> 6 half-widths at full
+    # the theory catalogue n - d for n - d - 1 gives 0.1750 for C6 (> 6 half-widths at full
     # size, ~2 at quick size, so full size is used); dim E + 1; a 5 % scale.
     "n-d": lambda n, d, k, dimE, sigma: sigma**2 * (d * k - dimE) / (n - d),
     "dimE+1": lambda n, d, k, dimE, sigma: sigma**2 * (d * k - dimE - 1) / (n - d - 1),

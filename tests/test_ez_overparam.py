@@ -1,6 +1,6 @@
 """ez-overparam: min-norm least squares with n < d - 1.  The catalogue values, a held-out
 setting, the reported heavy-tailed n, bad settings, and the planted errors of
-theory/generalization.md ((d - n) for (d - n - 1); drop (d + 2)) at full size, where each
+the theory catalogue ((d - n) for (d - n - 1); drop (d + 2)) at full size, where each
 planted value sits >= 4 CI half-widths from the truth (family-wise alpha = 0.01 per run, fixed
 seeds)."""
 

@@ -72,7 +72,7 @@ def test_closure_and_group_axioms(spec):
 
 
 def test_known_fixed_dims():
-    # theory/README.md: S_d on R^d -> R^d: 2; C_d: d; transitive permutation, invariant: 1
+    # the theory catalogue S_d on R^d -> R^d: 2; C_d: d; transitive permutation, invariant: 1
     for m in (3, 4, 5):
         p = symmetric(m).rep()
         assert fixed_dim(p, p) == 2

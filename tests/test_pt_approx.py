@@ -38,7 +38,7 @@ def test_full_budget_passes_with_the_catalogue_numbers(full_budget):
     assert res.verdict == "pass", [c for c in res.checks if c.verdict == "fail"]
     a, b = res.data["a"], res.data["b"]
     assert len(a["eps"]) == 10 and a["eps"][-1] == pytest.approx(1.5 * a["eta"])
-    # theory/generalization.md: eta = 0.79995 on the 201-point grid; optima 0.39998, 0.29998,
+    # the theory catalogue eta = 0.79995 on the 201-point grid; optima 0.39998, 0.29998,
     # 0.19999, 0, 0 at eps/eta = 0, .25, .5, 1, 1.5
     assert b["eta"] == pytest.approx(0.79995, abs=5e-6)
     assert b["measured"] == pytest.approx([0.39998, 0.29998, 0.19999, 0, 0], abs=1e-5)

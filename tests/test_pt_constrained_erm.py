@@ -112,7 +112,7 @@ def test_exact_curve_matches_a_huge_monte_carlo():
 
 
 def test_catalogue_values():
-    # theory/generalization.md: closed forms 0.270 / 0.468 / 0.764 at eta^2/v_w = .5, 1, 2
+    # the theory catalogue closed forms 0.270 / 0.468 / 0.764 at eta^2/v_w = .5, 1, 2
     # (C8, k = 1, n = 16, sigma = 1: p = 7, v_w = 7/16); the exact optima differ.
     tau, vw = 0.25, 7 / 16
     closed = get("pt-constrained-erm").statement

@@ -1,7 +1,7 @@
 """pt-relaxed-rf: random features under C8 with a relaxed equivariance budget (trend).
 
 The experiment's checks are trend checks (reported, never asserted by the runner).  The soft
-claims of theory/generalization.md are asserted here with fixed seeds and the theory's margins:
+claims of the theory catalogue are asserted here with fixed seeds and the theory's margins:
 eps_hat* <= 1.1 eta, |t_hat* - t*| <= 0.1, eps_hat*/eta rising in n.  Size: the full n sweep and
 20 datasets per setting (the full size), with a smaller test sample (5 000 base points x 8).
 At this size the claims held for each of seeds 0-9 when the test was written; seeds 0, 1 and 2

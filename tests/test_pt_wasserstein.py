@@ -4,7 +4,7 @@
   the Euclidean distance (trivial group), invariance under the group (hypothesis);
 * W1 by assignment against brute force over permutations; the invariant-Lipschitz LP against
   the assignment;
-* pt-lip-w1 quick and full runs, and the planted errors of theory/generalization.md (quotient
+* pt-lip-w1 quick and full runs, and the planted errors of the theory catalogue (quotient
   distance over G minus one element; a 5 % scale on W1^(X/G)), each at a size where the planted
   value sits >= 4 CI half-widths from 1/2 (family-wise alpha = 0.01 per run, fixed seeds);
 * pt-sample-gain: theory's soft asserts (ratio decreasing, within 0.05 of 0.55 at n = 1000 for

@@ -1,5 +1,5 @@
 """wang-reg-lb and wang-cls-lb: defaults, held-out settings, bad settings, and the planted
-errors of theory/generalization.md (orbit mean over C2 instead of C4 in the bound; per-point
+errors of the theory catalogue (orbit mean over C2 instead of C4 in the bound; per-point
 instead of per-orbit majority), each at a size where the planted value sits >= 4 CI
 half-widths from the truth (family-wise alpha = 0.01 per run, fixed seeds)."""
 

@@ -1,6 +1,6 @@
 r"""Bökman–Kahl: flip symmetry of ReLU networks, exact GCNN midpoints, and merging on digits.
 
-Exact checks (sharp, deterministic, float64; theory/relu_symmetries.md §2):
+Exact checks (sharp, deterministic, float64):
 
 * ``bk-gradcheck``: hand-written backprop (:mod:`verify.models.nets`) equals central differences
   (step 1e-6) on 20 coordinates per tensor, for an MLP with three hidden layers, a CNN
@@ -20,7 +20,7 @@ Exact checks (sharp, deterministic, float64; theory/relu_symmetries.md §2):
   plain LSA is already involutive, and the midpoint error with plain LSA.  MLP (trained as in
   ``bk-merge-mlp``) and a small CNN.  Planted (``plant=train-only``): match on train only.
 
-Merging (trend; theory/relu_symmetries.md §3), digits, SGD as in theory: for each (size, arm,
+Merging (trend; Bökman & Kahl 2024, merging), digits, SGD as in the prototype: for each (size, arm,
 seed) train θ_A and θ_B (independent seeds), then compare the **flip pair** (θ_A, F θ_A) with
 the **two-net pair** (θ_A, θ_B), each aligned by activation matching on train ∪ flip(train):
 loss and error barriers on the flip-closed test set, merged accuracy at α = ½ plain and after
@@ -48,7 +48,7 @@ from ..engine.stats import Check, mean_se
 GRAD_TOL = 1e-6
 EXACT_TOL = 1e-12
 MID_TOL = 1e-10
-#: Training hyper-parameters of theory/relu_symmetries.md §3.
+#: Training hyper-parameters (those of the independent prototype whose barriers are ``PROTOTYPE``).
 MOMENTUM, WEIGHT_DECAY = 0.9, 5e-4
 #: The prototype's augmented-arm numbers (loss barrier flip / two-net), theory §3.
 PROTOTYPE = {"1x64": (0.021, 0.047), "2x16": (0.043, 0.319), "2x32": (0.044, 0.137),

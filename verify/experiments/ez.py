@@ -9,7 +9,7 @@ Per trial the gap is :math:`\sigma_X^2\|Z_\perp\|_F^2` (:math:`Z=W-\Theta`), the
 measurement is the Monte Carlo mean with its standard error.  The per-trial variance is finite
 only for :math:`n\ge d+4`, so settings with :math:`n<d+5` are reported without a verdict.
 
-Default (full) run: the four catalogue configurations of theory/generalization.md and a
+Default (full) run: four configurations (below) and a
 through-origin slope fit of Δ against :math:`1/(n-d-1)` over :math:`n\in[d+5,8d]` for the first
 one.  Setting any of group, channels, d, output, k, n, sigma, sigma_x checks that one setting
 instead (with its slope fit in full mode).
@@ -26,7 +26,7 @@ from ..engine.experiment import Experiment, Param, Plan, TaskSpec, gather, regis
 from ..engine.stats import Check, mean_se, through_origin_slope
 from .lg_setting import LG_PARAMS, SETTING_KEYS, batches, lg_batch, lg_setting
 
-#: theory/generalization.md, ez-gap "Configurations": (group, channels, output, n, sigma, sigma_x)
+#: Full-run configurations: (group, channels, output, n, sigma, sigma_x)
 CATALOGUE = (
     ("C6", 1, "invariant", 20, 0.7, 1.3),
     ("S4", 1, "equivariant", 30, 0.5, 1.0),

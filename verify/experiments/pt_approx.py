@@ -96,7 +96,7 @@ __all__ = [
     "z2_lp_task",
 ]
 
-#: absolute tolerances (theory/generalization.md, pt-approx-budget and pt-approx-sup)
+#: absolute tolerances of pt-approx-budget and pt-approx-sup (solver accuracy, not statistics)
 TOL_L2, TOL_LP, TOL_SUP, KINK_ZERO = 1e-6, 1e-8, 1e-6, 1e-7
 #: CLARABEL settings: gap and feasibility tolerances well below the checks' 1e-6
 CLARABEL = {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9}

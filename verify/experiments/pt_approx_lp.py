@@ -79,7 +79,7 @@ __all__ = [
     "w1_assignment",
 ]
 
-#: absolute tolerance of every check (theory/generalization.md pt-approx-lp: 1e-8)
+#: absolute tolerance of every check (LP solver accuracy: 1e-8)
 TOL = 1e-8
 #: HiGHS feasibility tolerances, well below TOL
 HIGHS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}

@@ -1,6 +1,6 @@
 r"""Petrache–Trivedi: empirical risk minimisation under a model-equivariance budget ε.
 
-``pt-constrained-erm`` (sharp, derived).  LG setting (theory/generalization.md §1) with a
+``pt-constrained-erm`` (sharp, derived).  LG setting (:mod:`bounds.generalization`) with a
 non-equivariant target :math:`\Theta=\Theta_E+\Theta_\perp`, :math:`\eta=\sigma_X\|\Theta_\perp\|`:
 
 .. math:: \hat W_\varepsilon=\arg\min_W\sum_i\|W^\top x_i-y_i\|^2

@@ -60,7 +60,7 @@ from ..engine.stats import Check
 __all__ = ["STATEMENTS", "bump", "element_errors", "f_cartesian", "f_grid", "make_plan",
            "polar_grid", "stab_task"]
 
-#: absolute tolerance (theory/generalization.md pt-stab-eps: 1e-12)
+#: absolute tolerance (float64 identities: 1e-12)
 TOL = 1e-12
 #: centre and half-width of the radial bump chi
 R0, WIDTH = 0.6, 0.3

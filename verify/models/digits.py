@@ -1,4 +1,4 @@
-r"""The 8×8 digits data of the Bökman–Kahl merging experiments (theory/relu_symmetries.md §3).
+r"""The 8×8 digits data of the Bökman–Kahl merging experiments.
 
 scikit-learn's ``load_digits`` (1 797 images, shipped with scikit-learn, no download): pixels
 divided by 16, shuffled with seed 123, split 1 300 train / 497 test, centred by the

@@ -1,4 +1,4 @@
-r"""Aligning and merging ReLU networks (theory/relu_symmetries.md §1, §3).
+r"""Aligning and merging ReLU networks (Bökman & Kahl 2024; Entezari et al. 2022 for merging).
 
 * the flip map :math:`F` (MLP: :math:`W_1\mapsto W_1P`; CNN: every kernel flipped along its width
   axis and the head re-indexed spatially), with :math:`f_{F\theta}(x)=f_\theta(Px)`;

@@ -1,6 +1,6 @@
 r"""Exact numerics for ReLU networks and symmetries (the Bökman–Kahl family).
 
-Conventions (shared/theory/relu_symmetries.md §1).  A network is a list of layers ``(W, b)``,
+Conventions.  A network is a list of layers ``(W, b)``,
 :math:`f(x)=W_L\sigma(\cdots\sigma(W_1x+b_1)\cdots)+b_L`; data are rows (``X`` is N × d), so a
 layer maps ``H -> H @ W.T + b``.  A group element acts on a layer's space by a matrix ρ; f is
 equivariant when :math:`f(\rho_0(g)x)=\rho_L(g)f(x)`, layerwise equivariant when
@@ -211,7 +211,7 @@ def analyse_two_layer(W1, b1, W2, rho0, rho2, tol: float = MATCH_TOL) -> SignedR
 
     LSA on :math:`-|\cos|` between the rows of :math:`[W_1\rho_0(g)\,|\,b_1]` and those of
     :math:`[W_1\,|\,b_1]`; signs from the cosines, scales from the norm ratios; then the
-    residuals (i)–(iii) of :class:`SignedRep` (theory/relu_symmetries.md, ``bk-two-layer``).
+    residuals (i)–(iii) of :class:`SignedRep` (experiment ``bk-two-layer``).
     """
     U, V = _augment(W1 @ rho0, b1), _augment(W1, b1)
     m = match_rows(U, V, signed=True)
