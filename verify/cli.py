@@ -1,4 +1,4 @@
-"""The command line: ``python -m verify {all,list,run,show,bench}``.
+"""The command line: ``python -m verify {all,list,run,show,bench,calibrate}``.
 
 Exit codes: 0 when every asserted sharp and bound check passes, 1 when one fails, 2 on bad usage
 (one line on stderr naming the problem, never a traceback).
@@ -54,6 +54,19 @@ def _parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="as a Markdown table (the README's)")
     sub.add_parser("show", help="the statement and parameters of one experiment").add_argument(
         "slug")
+    c = sub.add_parser("calibrate", help="false-failure rate and power of every asserted "
+                       "Monte Carlo check over many seeds")
+    c.add_argument("slugs", nargs="*", metavar="SLUG",
+                   help="experiments (default: every one with an asserted Monte Carlo check)")
+    c.add_argument("--seeds", type=int, default=200, help="seeds per experiment (default 200)")
+    c.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    c.add_argument("--size", choices=("quick", "full"), default="quick")
+    c.add_argument("--plant", type=float, default=0.05,
+                   help="relative error planted in one prediction at a time (default 0.05)")
+    c.add_argument("--alpha", type=float, default=ALPHA)
+    c.add_argument("--json", metavar="FILE", help="write one record per check as JSON")
+    c.add_argument("--no-cache", action="store_true", help="recompute every task")
+    c.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     b = sub.add_parser("bench", help="numba vs numpy throughput, as ratios from one run")
     b.add_argument("--quick", action="store_true")
     return p
@@ -192,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print(format_bench(run_bench(quick=args.quick)))
             return 0
+        if args.cmd == "calibrate":
+            from .engine.calibrate import run_calibrate_command
+
+            return run_calibrate_command(args)
         if getattr(args, "alpha", ALPHA) is not None and not 0 < args.alpha < 1:
             raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha}")
         if args.seed < 0:

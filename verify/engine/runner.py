@@ -56,12 +56,16 @@ def run_many(items: list[tuple[Experiment, dict]], seed: int = 0, workers: int |
              cache: bool = False) -> list[Result]:
     """Run ``(experiment, resolved values)`` pairs; verdicts Bonferroni-corrected over all.
 
+    An item may carry its own base seed as a third element, ``(experiment, values, seed)``
+    (:mod:`verify.engine.calibrate` runs many seeds of one experiment in one pool this way).
+
     With ``cache`` task outputs are read from / written to :mod:`verify.engine.cache` (the reduce
     steps always rerun)."""
-    jobs = [_Job(exp, values, exp.plan(values), seed) for exp, values in items]
+    jobs = [_Job(it[0], it[1], it[0].plan(it[1]), it[2] if len(it) > 2 else seed)
+            for it in items]
     calls, owners = [], []
     for j, job in enumerate(jobs):
-        children = np.random.SeedSequence([seed, slug_entropy(job.exp.slug)]).spawn(
+        children = np.random.SeedSequence([job.seed, slug_entropy(job.exp.slug)]).spawn(
             len(job.plan.tasks))
         calls += list(zip(job.plan.tasks, children))
         owners += [j] * len(job.plan.tasks)
@@ -77,8 +81,8 @@ def run_many(items: list[tuple[Experiment, dict]], seed: int = 0, workers: int |
         checks, data = job.plan.reduce([o for o, _ in mine])
         secs = sum(t for _, t in mine) + time.perf_counter() - t0
         params = {**job.values, **job.plan.params}
-        results.append(Result(job.exp.slug, job.exp.kind, job.exp.family, params, seed, checks,
-                              secs, data))
+        results.append(Result(job.exp.slug, job.exp.kind, job.exp.family, params, job.seed,
+                              checks, secs, data))
     finalize([c for r in results for c in r.checks], alpha)
     return results
 
