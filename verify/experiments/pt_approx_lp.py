@@ -53,6 +53,7 @@ sample; every check is deterministic given it.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 
 import numpy as np
@@ -62,9 +63,17 @@ from scipy.optimize import linear_sum_assignment, linprog
 from bounds import stabilizer as stb
 from bounds.core import Statement
 
-from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
-from ..symmetry.groups import CompactGroup, FiniteGroup, parse_group
+from ..engine.experiment import (
+    Experiment,
+    Param,
+    Plan,
+    TaskSpec,
+    UsageError,
+    parse_floats,
+    register,
+)
 from ..engine.stats import Check
+from ..symmetry.groups import CompactGroup, FiniteGroup, parse_group
 
 __all__ = [
     "STATEMENTS",
@@ -237,6 +246,72 @@ def _predict(stmt: Statement, values: dict) -> float:
     return float(stmt.lambdify()(**mine))
 
 
+def _vals(o: dict, e: float, **kw) -> dict:
+    return {"W1": o["W1X"], "W1q": o["W1Q"], "eps": e, **kw}
+
+
+def lp_checks(o: dict, st: dict, gname: str, n: int) -> list[Check]:
+    """Endpoints, the sandwich bound, duality and monotonicity of LP(ε) on the ε grid."""
+    w1x, w1q, grid = o["W1X"], o["W1Q"], o["eps"]
+    bound = [_predict(st["bound"], _vals(o, e)) for e in grid]
+    o["bound"] = bound
+    checks = [
+        Check(f"LP(0) = W1^(X/G) (invariant Lip_1 = Lip_1 on X/G), {gname}, n={n}",
+              "sharp", w1q, o["lp"][0], tol=TOL),
+        Check(f"LP(eps_red = {o['eps_red']:.4g}) = W1^X (invariance constraints implied)",
+              "sharp", w1x, o["lp"][o["red_index"]], tol=TOL),
+    ]
+    for e, b, lp, ch in zip(grid, bound, o["lp"], o["chain"]):
+        checks.append(Check(f"LP({e:.4g}) <= min(W1^X, W1^(X/G) + 2 eps) = {b:.4g}",
+                            "bound", b, lp, relation="<=", tol=TOL,
+                            group="LP(eps) <= min(W1^X, W1^(X/G) + 2 eps)"))
+        checks.append(Check(f"LP({e:.4g}) >= W1^(X/G)", "bound", w1q, lp, relation=">=",
+                            tol=TOL, group="LP(eps) >= W1^(X/G)"))
+        checks.append(Check(f"LP({e:.4g}) = transport cost under the chain metric d_eps",
+                            "sharp", ch, lp, tol=TOL,
+                            group="LP(eps) = W1 under the chain metric (duality)"))
+    for e0, e1, a, b in zip(grid, grid[1:], o["lp"], o["lp"][1:]):
+        checks.append(Check(f"LP({e0:.4g}) <= LP({e1:.4g})", "bound", b, a, relation="<=",
+                            tol=TOL, group="LP(eps) nondecreasing"))
+    top = o["red_index"] - 1  # the largest grid eps below eps_red
+    if top > 0:
+        checks.append(Check(f"LP({grid[top]:.4g}) vs W1^X (equal from eps_red on)",
+                            "sharp", w1x, o["lp"][top], asserted=False))
+    if len(grid) > 2 and grid[1] > 0:
+        slope = (o["lp"][1] - o["lp"][0]) / grid[1]
+        checks.append(Check(f"initial slope (LP({grid[1]:.4g}) - LP(0))/eps (bound: 2)",
+                            "trend", 2.0, slope, relation="<="))
+    return checks
+
+
+def generator_lp_checks(o: dict, st: dict, m: int, gens) -> list[Check]:
+    """The word-length variant LP_T(ε) (invariance imposed on generators only)."""
+    grid = o["eps"]
+    word = [_predict(st["word"], _vals(o, e, m=m)) for e in grid]
+    o["word_bound"], o["m"], o["gens"] = word, m, list(gens)
+    tag = f"T={{{', '.join(map(str, gens))}}}, m={m}"
+    checks = [Check(f"LP_T(0) = W1^(X/G) ({tag}: invariance from generators)",
+                    "sharp", o["W1Q"], o["lp_gen"][0], tol=TOL)]
+    for e, b, lpt, lp, ch in zip(grid, word, o["lp_gen"], o["lp"], o["chain_gen"]):
+        checks.append(Check(f"LP_T({e:.4g}) <= min(W1^X, W1^(X/G) + 2 m eps) = {b:.4g}",
+                            "bound", b, lpt, relation="<=", tol=TOL,
+                            group=f"LP_T(eps) <= min(W1^X, W1^(X/G) + 2 m eps), {tag}"))
+        checks.append(Check(f"LP_T({e:.4g}) >= LP({e:.4g})", "bound", lp, lpt,
+                            relation=">=", tol=TOL, group="LP_T(eps) >= LP(eps)"))
+        checks.append(Check(f"LP_T({e:.4g}) = transport cost under its chain metric",
+                            "sharp", ch, lpt, tol=TOL,
+                            group="LP_T(eps) = W1 under its chain metric (duality)"))
+    return checks
+
+
+def _reduce(outputs, *, st, gname, n, m, gens, generator_lp):
+    (o,) = outputs
+    checks = lp_checks(o, st, gname, n)
+    if generator_lp:
+        checks += generator_lp_checks(o, st, m, gens)
+    return checks, {**o, "group": gname, "n": n}
+
+
 def make_plan(exp: Experiment, v: dict, statements: dict | None = None,
               invariance: bool = True) -> Plan:
     st = {**STATEMENTS, "bound": exp.statement, **(statements or {})}
@@ -261,61 +336,8 @@ def make_plan(exp: Experiment, v: dict, statements: dict | None = None,
     kwargs = {"n": v["n"], "mats": mats, "mul": mul, "gens": gens, "eps_values": eps,
               "generator_lp": v["generator_lp"], "invariance": invariance}
     tasks = [TaskSpec(lp_sweep_task, kwargs, key="sweep")]
-    gname = v["group"]
-
-    def reduce(outputs):
-        (o,) = outputs
-        w1x, w1q, grid = o["W1X"], o["W1Q"], o["eps"]
-
-        def vals(e, **kw):
-            return {"W1": w1x, "W1q": w1q, "eps": e, **kw}
-
-        bound = [_predict(st["bound"], vals(e)) for e in grid]
-        o["bound"] = bound
-        checks = [
-            Check(f"LP(0) = W1^(X/G) (invariant Lip_1 = Lip_1 on X/G), {gname}, n={v['n']}",
-                  "sharp", w1q, o["lp"][0], tol=TOL),
-            Check(f"LP(eps_red = {o['eps_red']:.4g}) = W1^X (invariance constraints implied)",
-                  "sharp", w1x, o["lp"][o["red_index"]], tol=TOL),
-        ]
-        for e, b, lp, ch in zip(grid, bound, o["lp"], o["chain"]):
-            checks.append(Check(f"LP({e:.4g}) <= min(W1^X, W1^(X/G) + 2 eps) = {b:.4g}",
-                                "bound", b, lp, relation="<=", tol=TOL,
-                                group="LP(eps) <= min(W1^X, W1^(X/G) + 2 eps)"))
-            checks.append(Check(f"LP({e:.4g}) >= W1^(X/G)", "bound", w1q, lp, relation=">=",
-                                tol=TOL, group="LP(eps) >= W1^(X/G)"))
-            checks.append(Check(f"LP({e:.4g}) = transport cost under the chain metric d_eps",
-                                "sharp", ch, lp, tol=TOL,
-                                group="LP(eps) = W1 under the chain metric (duality)"))
-        for e0, e1, a, b in zip(grid, grid[1:], o["lp"], o["lp"][1:]):
-            checks.append(Check(f"LP({e0:.4g}) <= LP({e1:.4g})", "bound", b, a, relation="<=",
-                                tol=TOL, group="LP(eps) nondecreasing"))
-        top = o["red_index"] - 1  # the largest grid eps below eps_red
-        if top > 0:
-            checks.append(Check(f"LP({grid[top]:.4g}) vs W1^X (equal from eps_red on)",
-                                "sharp", w1x, o["lp"][top], asserted=False))
-        if len(grid) > 2 and grid[1] > 0:
-            slope = (o["lp"][1] - o["lp"][0]) / grid[1]
-            checks.append(Check(f"initial slope (LP({grid[1]:.4g}) - LP(0))/eps (bound: 2)",
-                                "trend", 2.0, slope, relation="<="))
-        if v["generator_lp"]:
-            word = [_predict(st["word"], vals(e, m=m)) for e in grid]
-            o["word_bound"], o["m"], o["gens"] = word, m, list(gens)
-            tag = f"T={{{', '.join(map(str, gens))}}}, m={m}"
-            checks.append(Check(f"LP_T(0) = W1^(X/G) ({tag}: invariance from generators)",
-                                "sharp", w1q, o["lp_gen"][0], tol=TOL))
-            for e, b, lpt, lp, ch in zip(grid, word, o["lp_gen"], o["lp"], o["chain_gen"]):
-                checks.append(Check(f"LP_T({e:.4g}) <= min(W1^X, W1^(X/G) + 2 m eps) = {b:.4g}",
-                                    "bound", b, lpt, relation="<=", tol=TOL,
-                                    group=f"LP_T(eps) <= min(W1^X, W1^(X/G) + 2 m eps), {tag}"))
-                checks.append(Check(f"LP_T({e:.4g}) >= LP({e:.4g})", "bound", lp, lpt,
-                                    relation=">=", tol=TOL, group="LP_T(eps) >= LP(eps)"))
-                checks.append(Check(f"LP_T({e:.4g}) = transport cost under its chain metric",
-                                    "sharp", ch, lpt, tol=TOL,
-                                    group="LP_T(eps) = W1 under its chain metric (duality)"))
-        data = {**o, "group": gname, "n": v["n"]}
-        return checks, data
-
+    reduce = functools.partial(_reduce, st=st, gname=v["group"], n=v["n"], m=m, gens=gens,
+                               generator_lp=v["generator_lp"])
     return Plan(tasks, reduce, params={"order": G.order, "points": points, "m": m})
 
 
