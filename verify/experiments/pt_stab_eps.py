@@ -47,6 +47,7 @@ pairs, except where the stabilizer is a subgroup (ε = 0 here).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -54,7 +55,15 @@ import numpy as np
 from bounds import stabilizer as stb
 from bounds.core import Statement
 
-from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
+from ..engine.experiment import (
+    Experiment,
+    Param,
+    Plan,
+    TaskSpec,
+    UsageError,
+    parse_floats,
+    register,
+)
 from ..engine.stats import Check
 
 __all__ = ["STATEMENTS", "bump", "element_errors", "f_cartesian", "f_grid", "make_plan",
@@ -155,6 +164,67 @@ def _parse_rel(text: str) -> list[float]:
     return sorted(set(parse_floats("eps_rel", text, what="fractions of max_g e_g")))
 
 
+def norm_checks(E: np.ndarray, st: dict, rel: list[float], tag: str
+                ) -> tuple[list[Check], dict]:
+    """Checks of one norm's per-element errors ``E[k] = e_{g_k}`` on C_m (m = len(E)):
+    e_e = 0, e_{g⁻¹} = e_g, e_{gh} ≤ e_g + e_h, Stab_ε⁻¹ = Stab_ε, Stab_ε Stab_ε′ ⊂ Stab_{ε+ε′}."""
+    order = E.size
+    k = np.arange(order)
+    e_sup = float(E.max())
+    eps = [q * e_sup for q in rel]
+    inv = _predict(st["inverse"], e_g=E)
+    checks = [Check(f"{tag} e in Stab_eps: e_e = 0", "sharp", 0.0, float(E[0]), tol=TOL),
+              Check(f"{tag} e_(g^-1) = e_g: max_k |e_(-k) - e_k|", "sharp", 0.0,
+                    float(np.abs(E[(-k) % order] - inv).max()), tol=TOL)]
+    pair = E[(k[:, None] + k[None, :]) % order]
+    bound = _predict(st["closure"], e_g=E[:, None], e_h=E[None, :])
+    checks.append(Check(f"{tag} e_(gh) <= e_g + e_h on all {order}^2 pairs: "
+                        "max (e_gh - bound)", "bound", 0.0, float((pair - bound).max()),
+                        relation="<=", tol=TOL))
+    pos = (E[:, None] > 0) & (E[None, :] > 0)
+    ratio = float((pair[pos] / bound[pos]).max()) if pos.any() else 0.0
+    checks.append(Check(f"{tag} tightness: max e_gh / (e_g + e_h) over e_g, e_h > 0",
+                        "trend", 1.0, ratio, relation="<="))
+    stabs = [np.flatnonzero(E <= e) for e in eps]
+    lam = [s.size / order for s in stabs]
+    viol = {}
+    for q, e, s in zip(rel, eps, stabs):
+        checks.append(Check(f"{tag} Stab^-1 in Stab at eps = {q:g} e_sup: "
+                            "max e_(g^-1) over Stab_eps", "bound",
+                            float(_predict(st["inverse"], e_g=e)),
+                            _max(E[(-s) % order]), relation="<=", tol=TOL,
+                            group=f"{tag} Stab_eps^-1 = Stab_eps"))
+    for q1, e1, s1 in zip(rel, eps, stabs):
+        for q2, e2, s2 in zip(rel, eps, stabs):
+            prod = E[(s1[:, None] + s2[None, :]) % order]
+            b = float(_predict(st["closure"], e_g=e1, e_h=e2))
+            viol[(q1, q2)] = int(np.sum(prod > b + TOL))
+            checks.append(Check(f"{tag} Stab_eps Stab_eps' in Stab_(eps+eps') at "
+                                f"(eps, eps') = ({q1:g}, {q2:g}) e_sup ({viol[(q1, q2)]}"
+                                " violating pairs)", "bound", b, _max(prod),
+                                relation="<=", tol=TOL,
+                                group=f"{tag} Stab_eps Stab_eps' in Stab_(eps+eps')"))
+    for q, lm in zip(rel, lam):
+        checks.append(Check(f"{tag} lambda_G(Stab_eps) at eps = {q:g} e_sup "
+                            f"(>= 1/|G|: e in Stab)", "trend", 1.0 / order, lm,
+                            relation=">="))
+    data = {"errors": E.tolist(), "e_sup": e_sup, "eps": eps, "lambda": lam,
+            "violations": {f"{a:g},{b:g}": c for (a, b), c in viol.items()}}
+    return checks, data
+
+
+def _reduce(outputs, *, st, order, radii, alpha, rel):
+    (o,) = outputs
+    checks = [Check(f"rolls = the action: max |f(rho(g_k) x) - F rolled by k| "
+                    f"(C{order}, {radii} x {order} grid)", "sharp", 0.0, o["action_gap"],
+                    tol=TOL)]
+    data = {"order": order, "radii": radii, "alpha": alpha, "eps_rel": rel, "norms": {}}
+    for norm in NORMS:
+        c, data["norms"][norm] = norm_checks(o["errors"][norm], st, rel, f"[{norm}]")
+        checks += c
+    return checks, data
+
+
 def make_plan(exp: Experiment, v: dict, statements: dict | None = None,
               angular_weight=None, shift: int = 0) -> Plan:
     st = {**STATEMENTS, "closure": exp.statement, **(statements or {})}
@@ -168,60 +238,7 @@ def make_plan(exp: Experiment, v: dict, statements: dict | None = None,
               "angular_weight": angular_weight, "shift": shift}
     tasks = [TaskSpec(stab_task, kwargs, key="grid")]
 
-    def reduce(outputs):
-        (o,) = outputs
-        k = np.arange(order)
-        checks = [Check(f"rolls = the action: max |f(rho(g_k) x) - F rolled by k| "
-                        f"(C{order}, {radii} x {order} grid)", "sharp", 0.0, o["action_gap"],
-                        tol=TOL)]
-        data = {"order": order, "radii": radii, "alpha": alpha, "eps_rel": rel, "norms": {}}
-        for norm in NORMS:
-            E = o["errors"][norm]
-            tag = f"[{norm}]"
-            e_sup = float(E.max())
-            eps = [q * e_sup for q in rel]
-            inv = _predict(st["inverse"], e_g=E)
-            checks.append(Check(f"{tag} e in Stab_eps: e_e = 0", "sharp", 0.0, float(E[0]),
-                                tol=TOL))
-            checks.append(Check(f"{tag} e_(g^-1) = e_g: max_k |e_(-k) - e_k|", "sharp", 0.0,
-                                float(np.abs(E[(-k) % order] - inv).max()), tol=TOL))
-            pair = E[(k[:, None] + k[None, :]) % order]
-            bound = _predict(st["closure"], e_g=E[:, None], e_h=E[None, :])
-            checks.append(Check(f"{tag} e_(gh) <= e_g + e_h on all {order}^2 pairs: "
-                                "max (e_gh - bound)", "bound", 0.0, float((pair - bound).max()),
-                                relation="<=", tol=TOL))
-            pos = (E[:, None] > 0) & (E[None, :] > 0)
-            ratio = float((pair[pos] / bound[pos]).max()) if pos.any() else 0.0
-            checks.append(Check(f"{tag} tightness: max e_gh / (e_g + e_h) over e_g, e_h > 0",
-                                "trend", 1.0, ratio, relation="<="))
-            stabs = [np.flatnonzero(E <= e) for e in eps]
-            lam = [s.size / order for s in stabs]
-            viol = {}
-            for q, e, s in zip(rel, eps, stabs):
-                checks.append(Check(f"{tag} Stab^-1 in Stab at eps = {q:g} e_sup: "
-                                    "max e_(g^-1) over Stab_eps", "bound",
-                                    float(_predict(st["inverse"], e_g=e)),
-                                    _max(E[(-s) % order]), relation="<=", tol=TOL,
-                                    group=f"{tag} Stab_eps^-1 = Stab_eps"))
-            for q1, e1, s1 in zip(rel, eps, stabs):
-                for q2, e2, s2 in zip(rel, eps, stabs):
-                    prod = E[(s1[:, None] + s2[None, :]) % order]
-                    b = float(_predict(st["closure"], e_g=e1, e_h=e2))
-                    viol[(q1, q2)] = int(np.sum(prod > b + TOL))
-                    checks.append(Check(f"{tag} Stab_eps Stab_eps' in Stab_(eps+eps') at "
-                                        f"(eps, eps') = ({q1:g}, {q2:g}) e_sup ({viol[(q1, q2)]}"
-                                        " violating pairs)", "bound", b, _max(prod),
-                                        relation="<=", tol=TOL,
-                                        group=f"{tag} Stab_eps Stab_eps' in Stab_(eps+eps')"))
-            for q, lm in zip(rel, lam):
-                checks.append(Check(f"{tag} lambda_G(Stab_eps) at eps = {q:g} e_sup "
-                                    f"(>= 1/|G|: e in Stab)", "trend", 1.0 / order, lm,
-                                    relation=">="))
-            data["norms"][norm] = {"errors": E.tolist(), "e_sup": e_sup, "eps": eps,
-                                   "lambda": lam, "violations": {f"{a:g},{b:g}": c for
-                                                                 (a, b), c in viol.items()}}
-        return checks, data
-
+    reduce = functools.partial(_reduce, st=st, order=order, radii=radii, alpha=alpha, rel=rel)
     return Plan(tasks, reduce, params={})
 
 
