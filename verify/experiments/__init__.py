@@ -4,7 +4,7 @@ from . import (  # noqa: F401
     bk_layerwise,
     bk_merge,
     bk_reps,
-    ez,
+    equivcnp_exact,
     ez_overparam,
     pt_approx,
     pt_approx_lp,
