@@ -5,6 +5,7 @@ from . import (  # noqa: F401
     bk_merge,
     bk_reps,
     equivcnp_exact,
+    ez,
     ez_overparam,
     pt_approx,
     pt_approx_lp,
