@@ -162,7 +162,7 @@ def test_function_errors_identities_on_orbit_augmented_sample():
     assert function_errors(phi, X, a, b)["dist"] < 1e-12
 
 
-@pytest.mark.parametrize("bad", ["X6", "C", "S9", "D1", "Z2^0", "O1", ""])
+@pytest.mark.parametrize("bad", ["X6", "C", "S0", "D1", "Z2^0", "O1", ""])
 def test_parse_group_rejects_bad_names(bad):
     with pytest.raises(ValueError):
         parse_group(bad)

@@ -16,6 +16,7 @@ import numpy as np
 from ..engine.experiment import Param, UsageError
 from ..symmetry.groups import FiniteGroup, Rep, fixed_dim, parse_group
 from ..models.montecarlo import lg_stats
+from ..symmetry.permutation import PermGroup
 from ..symmetry.projection import equivariant_basis
 
 __all__ = ["LG_PARAMS", "SETTING_KEYS", "LGSetting", "batches", "lg_batch", "lg_setting",
@@ -23,7 +24,8 @@ __all__ = ["LG_PARAMS", "SETTING_KEYS", "LGSetting", "batches", "lg_batch", "lg_
 
 #: Parameters that describe the LG setting (the experiments add n, sigma, trials, ...).
 LG_PARAMS = (
-    Param("group", str, "C6", "group acting by permuting coordinates: C<m>, D<m>, S<m>"),
+    Param("group", str, "C6", "group acting by permuting coordinates: C<m>, D<m>, S<m>, "
+          "A<m> (S<m>, A<m> by generators for any m)"),
     Param("channels", int, 1, "copies of the permutation action (d = m * channels)", low=1),
     Param("d", int, None, "input dimension; auto = m * channels (must match if given)", low=1),
     Param("output", str, "invariant", "invariant: G acts trivially on R^k; equivariant: "
@@ -36,7 +38,7 @@ SETTING_KEYS = frozenset(p.name for p in LG_PARAMS)
 
 @dataclass(frozen=True)
 class LGSetting:
-    group: FiniteGroup
+    group: FiniteGroup | PermGroup
     rep_in: Rep
     rep_out: Rep
     m: int
@@ -56,9 +58,9 @@ def lg_setting(group: str, channels: int, d: int | None, output: str, k: int) ->
         G = parse_group(group)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    if not isinstance(G, FiniteGroup) or "perm" not in G.rep_names:
+    if not isinstance(G, FiniteGroup | PermGroup) or "perm" not in G.rep_names:
         raise UsageError(f"group {group!r} does not act by permuting coordinates; "
-                         "use C<m>, D<m> or S<m>")
+                         "use C<m>, D<m>, S<m> or A<m>")
     perm = G.rep("perm")
     m = perm.dim
     if d is not None and d != m * channels:

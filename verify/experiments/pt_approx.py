@@ -82,6 +82,7 @@ from bounds.core import Statement
 from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
 from ..symmetry.projection import projector
 from ..engine.stats import Check
+from ..symmetry.permutation import LIST_LIMIT
 from .lg_setting import lg_setting
 
 __all__ = [
@@ -131,6 +132,9 @@ def _predict(stmt: Statement, values: dict) -> float:
 # -- shared ----------------------------------------------------------------------------------
 def _setting(group: str):
     s = lg_setting(group, 1, None, "equivariant", None)
+    if getattr(s.group, "by_generators", False) and s.group.order > LIST_LIMIT:
+        raise UsageError(f"{group} has {s.group.order:.4g} elements; the approximation "
+                         f"experiments average over every element (at most {LIST_LIMIT})")
     if s.codim == 0:
         raise UsageError(f"every linear map is equivariant under {group} (dim E = d k = "
                          f"{s.dim_e}): the target has no non-equivariant part")

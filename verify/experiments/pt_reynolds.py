@@ -116,8 +116,11 @@ def plan(exp: Experiment, v: dict) -> Plan:
         except ValueError as e:
             raise UsageError(str(e)) from None
         if not isinstance(G, FiniteGroup):
-            raise UsageError(f"pt-reynolds averages exactly over finite groups; {v['group']} is "
-                             "compact (use C<m> as a finite subgroup of SO(2))")
+            what = ("given by generators, not listed (use S<m> with m <= 7, C<m>, D<m>)"
+                    if getattr(G, "by_generators", False) else
+                    "compact (use C<m> as a finite subgroup of SO(2))")
+            raise UsageError(f"pt-reynolds averages exactly over listed finite groups; "
+                             f"{v['group']} is {what}")
         cases = [(v["group"], G.rep_names[0], o) for o in ("invariant", "equivariant")]
     if not 0 <= v["t"] <= 1:
         raise UsageError(f"parameter t must lie in [0, 1], got {v['t']}")

@@ -27,6 +27,9 @@ import numpy as np
 from scipy.linalg import block_diag, null_space
 from scipy.stats import ortho_group, special_ortho_group
 
+from .permutation import alternating_group, gen_fixed_dim, symmetric_group
+from .representation import Rep
+
 __all__ = [
     "GROUP_SYNTAX",
     "SO2",
@@ -189,70 +192,6 @@ class CompactGroup:
                    dim=dim, label=f"{self.name}:trivial^{dim}")
 
 
-class Rep:
-    r"""An orthogonal representation :math:`\rho: G\to O(\dim)`.
-
-    For a finite group, ``matrices[i]`` is :math:`\rho(g_i)`.  For a compact group the
-    representation is a function ``fn`` of the defining matrices and is sampled with
-    :meth:`sample`.  ``a @ b`` is the tensor product, ``a + b`` the direct sum.
-    """
-
-    def __init__(self, group, matrices: np.ndarray | None = None, *, fn=None, dim=None,
-                 label: str = ""):
-        self.group = group
-        self._matrices = None if matrices is None else np.asarray(matrices, dtype=np.float64)
-        self._fn = fn
-        self.dim = int(self._matrices.shape[1]) if self._matrices is not None else int(dim)
-        self.label = label
-
-    @property
-    def is_finite(self) -> bool:
-        return self._matrices is not None
-
-    @property
-    def matrices(self) -> np.ndarray:
-        if self._matrices is None:
-            raise TypeError(f"{self.label} is a representation of a compact group: use sample()")
-        return self._matrices
-
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` matrices :math:`\\rho(g)` with g Haar-distributed (uniform for finite G)."""
-        if self.is_finite:
-            return self._matrices[rng.integers(0, self.group.order, size=n)]
-        return np.asarray(self._fn(self.group.sample(n, rng)), dtype=np.float64)
-
-    def _at(self, M):  # the representation at defining matrices M (compact groups)
-        return self._fn(M)
-
-    def character(self) -> np.ndarray:
-        """:math:`\\chi(g_i)=\\mathrm{tr}\\,\\rho(g_i)` for every element (finite groups)."""
-        return np.trace(self.matrices, axis1=1, axis2=2)
-
-    def _combine(self, other: Rep, how, sym: str) -> Rep:
-        if other.group is not self.group:
-            raise ValueError(f"cannot combine representations of {self.group.name} and "
-                             f"{other.group.name}; use direct_product for product groups")
-        label = f"({self.label} {sym} {other.label})"
-        if self.is_finite:
-            mats = np.array([how(a, b) for a, b in zip(self.matrices, other.matrices)])
-            return Rep(self.group, mats, label=label)
-        a, b = self, other
-        return Rep(self.group, fn=lambda M: np.array([how(x, y) for x, y in
-                                                      zip(a._at(M), b._at(M))]),
-                   dim=how(np.eye(a.dim), np.eye(b.dim)).shape[0], label=label)
-
-    def __add__(self, other: Rep) -> Rep:
-        """Direct sum :math:`\\rho_1\\oplus\\rho_2` (block diagonal)."""
-        return self._combine(other, block_diag, "+")
-
-    def __matmul__(self, other: Rep) -> Rep:
-        """Tensor product :math:`\\rho_1\\otimes\\rho_2` (Kronecker)."""
-        return self._combine(other, np.kron, "x")
-
-    def __repr__(self) -> str:
-        return f"Rep({self.label}, dim={self.dim})"
-
-
 # -- finite groups ---------------------------------------------------------------------------
 @cache
 def cyclic(m: int) -> FiniteGroup:
@@ -334,22 +273,34 @@ def O(d: int) -> CompactGroup:
         d, size=n, random_state=rng))
 
 
-GROUP_SYNTAX = "C<m>, D<m>, S<m> (m <= 7), Z2^<d> (sign flips), SO2, SO3, O<d>"
+GROUP_SYNTAX = ("C<m>, D<m>, S<m>, A<m> (any m; listed for S<m> with m <= 7, by generators "
+                "otherwise), Z2^<d> (sign flips), SO2, SO3, O<d>")
+
+#: the largest m for which S<m> is listed element by element (beyond: by generators)
+S_LISTED = 7
 
 
-def parse_group(spec: str) -> FiniteGroup | CompactGroup:
-    """Parse ``C6``, ``D4``, ``S4``, ``Z2^3``, ``SO2``, ``SO3``, ``O3``; ValueError otherwise."""
+def parse_group(spec: str):
+    """Parse ``C6``, ``D4``, ``S4``, ``S64``, ``A5``, ``Z2^3``, ``SO2``, ``SO3``, ``O3``;
+    ValueError otherwise.  ``S<m>`` with m <= 7 is a listed :class:`FiniteGroup`; larger
+    ``S<m>`` and every ``A<m>`` are :class:`~verify.symmetry.permutation.PermGroup` s."""
     s = str(spec).strip()
     if s in ("SO2", "SO(2)"):
         return SO2()
     if s in ("SO3", "SO(3)"):
         return SO3()
-    m = re.fullmatch(r"([CDSO])\(?(\d+)\)?|Z2\^(\d+)", s)
+    m = re.fullmatch(r"([CDSAO])\(?(\d+)\)?|Z2\^(\d+)", s)
     if not m:
         raise ValueError(f"unknown group {spec!r}; use {GROUP_SYNTAX}")
     if m.group(3):
         return sign_flips(int(m.group(3)))
-    return {"C": cyclic, "D": dihedral, "S": symmetric, "O": O}[m.group(1)](int(m.group(2)))
+    kind, size = m.group(1), int(m.group(2))
+    if kind in "SA" and (kind == "A" or size > S_LISTED):
+        _need(size <= 100_000, f"{kind}{size}: m must be at most 100000")
+        _need(size >= (3 if kind == "A" else 1), f"{kind}{size}: m must be at least "
+              f"{3 if kind == 'A' else 1}")
+        return (symmetric_group if kind == "S" else alternating_group)(size)
+    return {"C": cyclic, "D": dihedral, "S": symmetric, "O": O}[kind](size)
 
 
 # -- equivariant maps ------------------------------------------------------------------------
@@ -362,6 +313,8 @@ def fixed_dim(rep_in: Rep, rep_out: Rep) -> int:
     """
     if rep_in.group is not rep_out.group:
         raise ValueError("rep_in and rep_out must be representations of the same group")
+    if getattr(rep_in, "by_generators", False):
+        return gen_fixed_dim(rep_in, rep_out)
     if rep_in.is_finite:
         val = float(np.mean(rep_in.character() * rep_out.character()))
         if abs(val - round(val)) > 1e-8:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .groups import Rep, _compact_fixed_basis
+from .permutation import gen_basis, gen_reynolds
 
 __all__ = [
     "act",
@@ -38,6 +39,11 @@ __all__ = [
 Func = Callable[[np.ndarray], np.ndarray]
 
 
+def _by_generators(rep: Rep) -> bool:
+    """A representation of a group given by generators (never listed)."""
+    return getattr(rep, "by_generators", False)
+
+
 def _same_group(rep_in: Rep, rep_out: Rep) -> None:
     if rep_in.group is not rep_out.group:
         raise ValueError("rep_in and rep_out must be representations of the same group")
@@ -47,6 +53,9 @@ def projector(rep_in: Rep, rep_out: Rep) -> np.ndarray:
     r"""Matrix of Φ on row-major :math:`\mathrm{vec}(W)`: :math:`\frac1{|G|}\sum_g\rho_X(g)^\top
     \otimes\rho_Y(g)^\top` (finite G, exact), or :math:`QQ^\top` (compact G)."""
     _same_group(rep_in, rep_out)
+    if _by_generators(rep_in):
+        Q = gen_basis(rep_in, rep_out)
+        return Q @ Q.T
     if rep_in.is_finite:
         A, B = rep_in.matrices, rep_out.matrices
         d, k = rep_in.dim, rep_out.dim
@@ -60,6 +69,8 @@ def projector(rep_in: Rep, rep_out: Rep) -> np.ndarray:
 def equivariant_basis(rep_in: Rep, rep_out: Rep) -> np.ndarray:
     """Orthonormal basis Q (d·k × dim E) of the equivariant linear maps, row-major vec."""
     _same_group(rep_in, rep_out)
+    if _by_generators(rep_in):
+        return gen_basis(rep_in, rep_out)
     if not rep_in.is_finite:
         return _compact_fixed_basis(rep_in, rep_out)
     P = projector(rep_in, rep_out)
@@ -76,6 +87,8 @@ def reynolds_linear(W: np.ndarray, rep_in: Rep, rep_out: Rep) -> np.ndarray:
     W = np.asarray(W, dtype=np.float64)
     if W.shape[-2:] != (rep_in.dim, rep_out.dim):
         raise ValueError(f"W must be (..., {rep_in.dim}, {rep_out.dim}), got {W.shape}")
+    if _by_generators(rep_in):
+        return gen_reynolds(W, rep_in, rep_out)
     if rep_in.is_finite:
         A, B = rep_in.matrices, rep_out.matrices
         return np.einsum("gia,...ij,gjb->...ab", A, W, B) / len(A)
@@ -91,7 +104,8 @@ def reynolds_linear_mc(W: np.ndarray, rep_in: Rep, rep_out: Rep, samples: int,
     _same_group(rep_in, rep_out)
     if samples < 2:
         raise ValueError("samples must be at least 2 for an error estimate")
-    M = rep_in.group.sample(samples, rng) if not rep_in.is_finite else None
+    by_gens = _by_generators(rep_in)
+    M = rep_in.group.sample(samples, rng) if (by_gens or not rep_in.is_finite) else None
     if M is None:
         idx = rng.integers(0, rep_in.group.order, size=samples)
         A, B = rep_in.matrices[idx], rep_out.matrices[idx]
