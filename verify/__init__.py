@@ -5,6 +5,15 @@ The public names an experiment needs are importable from here (loaded on first u
 
     from verify import Experiment, Param, Plan, TaskSpec, Check, register, run, mean_se
 
+They are a contract (``tests/test_public_api.py`` lists them): an :class:`Experiment` has typed
+:class:`Param` s and a planner that turns a setting into a :class:`Plan` of independent
+:class:`TaskSpec` s (``fn(rng, **kwargs)``, one spawned seed each) and a reduce step returning
+:class:`Check` s; :func:`register` adds it, :func:`run` / :func:`run_many` fan the tasks out
+(joblib or Dask, cached) and decide the verdicts (Bonferroni over the run).  The estimators
+:func:`mean_se`, :func:`delta_se` and :func:`through_origin_slope` return an estimate and its
+standard error, from which the run forms the CI.  :func:`load_plugin` loads experiments from a
+file or module, as ``python -m verify run FILE.py:SLUG`` does.  Everything else is private.
+
 Layers (each imports only those below it): :mod:`verify.engine` (contract, runner, cache,
 statistics), :mod:`verify.symmetry` (groups, Reynolds projection, equivariance error),
 :mod:`verify.models` (what gets measured), :mod:`verify.experiments` (one module per family),
@@ -25,6 +34,8 @@ _PUBLIC = {
     "UsageError": "verify.engine.experiment",
     "register": "verify.engine.experiment",
     "get": "verify.engine.experiment",
+    "gather": "verify.engine.experiment",
+    "load_plugin": "verify.engine.plugins",
     "Check": "verify.engine.stats",
     "ALPHA": "verify.engine.stats",
     "mean_se": "verify.engine.stats",

@@ -1,5 +1,8 @@
 """The command line: ``python -m verify {all,list,run,show,bench,calibrate}``.
 
+``run``, ``show`` and ``calibrate`` take ``FILE.py:SLUG`` (or ``module:SLUG``) for an experiment of your own;
+``--plugin`` loads more (:mod:`verify.plugin_cli`).
+
 Exit codes: 0 when every asserted sharp and bound check passes, 1 when one fails, 2 on bad usage
 (one line on stderr naming the problem, never a traceback).
 """
@@ -13,7 +16,9 @@ import sys
 import time
 
 from .engine.experiment import UsageError, discover, get
+from .engine.plugins import ORIGINS, plannable, resolve_target
 from .engine.stats import ALPHA
+from .plugin_cli import load_plugins, plugin_option, report_problems
 
 __all__ = ["main"]
 
@@ -29,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
 
     def common(sp):
+        plugin_option(sp)
         sp.add_argument("--quick", action="store_true", help="quick sizes (each <= 5 s)")
         sp.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
         sp.add_argument("--json", metavar="FILE", help="write the results as JSON")
@@ -46,14 +52,16 @@ def _parser() -> argparse.ArgumentParser:
 
     common(sub.add_parser("all", help="run every experiment"))
     r = sub.add_parser("run", help="run one experiment")
-    r.add_argument("slug")
+    r.add_argument("slug", help="a slug, or FILE.py:SLUG / module:SLUG for your own")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter (repeatable)")
     common(r)
-    sub.add_parser("list", help="slug, kind, family, claim").add_argument(
-        "--markdown", action="store_true", help="as a Markdown table (the README's)")
-    sub.add_parser("show", help="the statement and parameters of one experiment").add_argument(
-        "slug")
+    ls = sub.add_parser("list", help="slug, kind, family, claim (and origin for plugins)")
+    ls.add_argument("--markdown", action="store_true", help="as a Markdown table (the README's)")
+    plugin_option(ls)
+    sh = sub.add_parser("show", help="the statement and parameters of one experiment")
+    sh.add_argument("slug", help="a slug, or FILE.py:SLUG / module:SLUG")
+    plugin_option(sh)
     c = sub.add_parser("calibrate", help="false-failure rate and power of every asserted "
                        "Monte Carlo check over many seeds")
     c.add_argument("slugs", nargs="*", metavar="SLUG",
@@ -67,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", metavar="FILE", help="write one record per check as JSON")
     c.add_argument("--no-cache", action="store_true", help="recompute every task")
     c.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    plugin_option(c)
     b = sub.add_parser("bench", help="numba vs numpy throughput, as ratios from one run")
     b.add_argument("--quick", action="store_true")
     return p
@@ -148,7 +157,7 @@ def _summary_row(key: str, checks: list) -> tuple:
 
 
 def _show(slug: str) -> str:
-    exp = get(slug)
+    exp = get(resolve_target(slug))
     out = [f"{exp.slug}  ({exp.kind}, {exp.family})", f"claim: {exp.claim}", ""]
     if exp.statement is not None:
         s = exp.statement
@@ -170,8 +179,10 @@ def _execute(args) -> int:
 
     if args.cmd == "all":
         items = [(e, e.resolve(args.quick)) for e in discover().values() if e.in_all]
+        items, problems = plannable(items)
+        report_problems(problems)
     else:
-        exp = get(args.slug)
+        exp = get(resolve_target(args.slug))
         items = [(exp, exp.resolve(args.quick, _overrides(args.set)))]
     t0 = time.perf_counter()
     workers = args.workers if args.workers is not None else (1 if args.quick else None)
@@ -184,28 +195,31 @@ def _execute(args) -> int:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump([r.to_dict() for r in results], fh, indent=2, default=float)
-    return 1 if failed else 0
+    return 2 if args.bad_plugins else (1 if failed else 0)
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
+        args.bad_plugins = load_plugins(getattr(args, "plugin", []))
         if args.cmd == "list":
             if args.markdown:
                 print("| slug | kind | family | claim |\n|---|---|---|---|")
             for e in discover().values():
                 print(f"| `{e.slug}` | {e.kind} | {e.family} | {e.claim} |" if args.markdown
-                      else f"{e.slug:<20} {e.kind:<6} {e.family:<9} {e.claim}")
-            return 0
+                      else f"{e.slug:<20} {e.kind:<6} {e.family:<9} {e.claim}"
+                      + (f"  [{ORIGINS[e.slug]}]" if e.slug in ORIGINS else ""))
+            return 2 if args.bad_plugins else 0
         if args.cmd == "show":
             print(_show(args.slug))
-            return 0
+            return 2 if args.bad_plugins else 0
         if args.cmd == "bench":
             from .bench import format_bench, run_bench
 
             print(format_bench(run_bench(quick=args.quick)))
             return 0
         if args.cmd == "calibrate":
+            args.slugs = [resolve_target(s) for s in args.slugs]
             from .engine.calibrate import run_calibrate_command
 
             return run_calibrate_command(args)

@@ -29,6 +29,7 @@ from .stats import Check
 
 __all__ = [
     "REGISTRY",
+    "DuplicateSlug",
     "Experiment",
     "Param",
     "Plan",
@@ -149,7 +150,32 @@ class Plan:
 
 @dataclass(frozen=True)
 class Experiment:
-    """A registered experiment (see the module docstring)."""
+    """An experiment: a setting, how to measure it, and the Statement it checks.
+
+    Parameters
+    ----------
+    slug : str
+        Stable name on the command line (``python -m verify run SLUG``).
+    kind : {"sharp", "bound", "trend"}
+        What its headline check asserts (see :class:`verify.Check`).
+    family : str
+        Short result-family label (a paper, or your own).
+    claim : str
+        One line shown by ``python -m verify list``.
+    params : tuple of Param
+        Settable parameters with full and quick defaults.
+    planner : callable
+        ``planner(experiment, values) -> Plan``; ``values`` maps every parameter name to its
+        parsed value (plus ``_quick`` and ``_overridden``).  Raise :class:`UsageError` (or let
+        ``statement.evaluate`` raise :class:`bounds.HypothesisError`) for a bad setting.
+    statement : bounds.Statement, optional
+        The theorem; the planner takes its predictions from it, so a test can plant an error
+        with ``experiment.replace(statement=...)``.
+    details : str
+        Longer text for ``python -m verify show``.
+    in_all : bool
+        Whether ``python -m verify all`` runs it.
+    """
 
     slug: str
     kind: str
@@ -229,16 +255,28 @@ class Result:
 REGISTRY: dict[str, Experiment] = {}
 
 
+class DuplicateSlug(ValueError):
+    """:func:`register` was given a slug that is already registered (``.slug`` names it)."""
+
+    def __init__(self, slug: str):
+        super().__init__(f"duplicate experiment slug {slug!r}")
+        self.slug = slug
+
+
 def register(exp: Experiment) -> Experiment:
+    """Add ``exp`` to the registry under its slug and return it; a slug already registered is
+    a ``ValueError`` (plugins report it as one line naming the plugin)."""
     if exp.slug in REGISTRY:
-        raise ValueError(f"duplicate experiment slug {exp.slug!r}")
+        raise DuplicateSlug(exp.slug)
     REGISTRY[exp.slug] = exp
     return exp
 
 
 #: Modules imported on first use of the registry; importing one registers its experiments.
-#: The engine names them as strings, so it never imports a layer above it.
-PROVIDERS: list[str] = ["verify.experiments"]
+#: The engine names them as strings, so it never imports a layer above it.  The built-ins come
+#: first, then the installed plugins (entry-point group ``equibounds.experiments``), so a
+#: plugin reusing a built-in slug is caught.
+PROVIDERS: list[str] = ["verify.experiments", "verify.engine.entry_points"]
 
 
 def discover() -> dict[str, Experiment]:
@@ -249,6 +287,8 @@ def discover() -> dict[str, Experiment]:
 
 
 def get(slug: str) -> Experiment:
+    """The registered experiment called ``slug`` (built-in or from a plugin); an unknown slug is
+    a :class:`UsageError` listing the known ones."""
     discover()
     if slug not in REGISTRY:
         raise UsageError(f"unknown experiment {slug!r}; `python -m verify list` shows "
