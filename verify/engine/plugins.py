@@ -9,8 +9,8 @@ Three ways in, all ending in :func:`verify.register`:
 * an installed distribution declares an entry point in the group ``equibounds.experiments``
   (``[project.entry-points."equibounds.experiments"] name = "pkg.module"`` or
   ``"pkg.module:function"``); the registry loads them once, after the built-ins
-  (:mod:`verify.engine.entry_points`).  A module registers on import; a function is called with no arguments and may register, or
-  return experiments to be registered.
+  (:mod:`verify.engine.entry_points`).  A module registers on import; a function is called
+  with no arguments and may register, or return experiments to be registered.
 
 A plugin either loads whole or not at all: if it raises (an import error, a duplicate slug, an
 exception in its code), what it had registered is removed and a :class:`PluginError` names the
