@@ -10,9 +10,10 @@ import bounds
 import verify
 
 BOUNDS_API = ["Hypothesis", "HypothesisError", "Source", "Statement"]
-VERIFY_API = ["ALPHA", "Check", "Experiment", "Param", "Plan", "Result", "TaskSpec",
-              "UsageError", "delta_se", "gather", "get", "load_plugin", "mean_se", "register",
-              "run", "run_many", "through_origin_slope"]
+VERIFY_API = ["ALPHA", "Action", "Check", "EquivarianceError", "Experiment", "Param", "Plan",
+              "Result", "TaskSpec", "UsageError", "actions_from_group", "actions_from_matrices",
+              "delta_se", "equivariance_error", "gather", "get", "load_plugin", "mean_se",
+              "register", "run", "run_many", "through_origin_slope"]
 
 #: callable -> the parameters a caller may rely on (in this order, before any new ones)
 SIGNATURES = {
