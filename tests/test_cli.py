@@ -81,7 +81,7 @@ def test_cache_resumes_and_never_hides_a_planted_error(tmp_path, monkeypatch):
     monkeypatch.setenv("EQUIBOUNDS_CACHE", str(tmp_path))
     exp = get("ez-gap")
     first = run(exp, quick=True, seed=7, cache=True)
-    assert list(tmp_path.glob("*.pkl"))
+    assert list(tmp_path.glob("*.npz"))
     second = run(exp, quick=True, seed=7, cache=True)
     assert second.checks[0].measured == first.checks[0].measured
     planted = exp.replace(statement=exp.statement.replace(expr=exp.statement.expr * 2))

@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
+from pathlib import Path
 
 from .engine.experiment import UsageError, discover, get
 from .engine.plugins import ORIGINS, plannable, resolve_target
@@ -41,9 +43,12 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--alpha", type=float, default=ALPHA,
                         help="family-wise false-failure rate, Bonferroni over the run's checks")
         sp.add_argument("--verbose", action="store_true", help="list every exact identity")
-        sp.add_argument("--no-cache", action="store_true",
-                        help="recompute every task (default: reuse cached task outputs from "
-                        "$EQUIBOUNDS_CACHE or .equibounds-cache, so an interrupted run resumes)")
+        c = sp.add_mutually_exclusive_group()
+        c.add_argument("--cache", metavar="DIR",
+                       help="task-output cache directory (default: $EQUIBOUNDS_CACHE, else "
+                       ".equibounds-cache); each task is stored as it finishes, so an "
+                       "interrupted run resumes")
+        c.add_argument("--no-cache", action="store_true", help="recompute every task")
         g = sp.add_mutually_exclusive_group()
         g.add_argument("--workers", type=int,
                        help="local worker processes (default: all cores; 1 with --quick, where "
@@ -87,8 +92,61 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
         if "=" not in pair:
             raise UsageError(f"--set expects KEY=VALUE, got {pair!r}")
         k, v = pair.split("=", 1)
-        out[k.strip()] = v
+        k = k.strip()
+        if not k:
+            raise UsageError(f"--set needs a parameter name before '=', got {pair!r}")
+        if k in out:
+            raise UsageError(f"--set {k} given twice ({out[k]!r} and {v!r}); give it once")
+        out[k] = v
     return out
+
+
+def _check_json_target(path: str | None) -> None:
+    """Fail before the run, not after it, when ``--json`` cannot be written."""
+    if path is None or path == "-":
+        return
+    if not path.strip():
+        raise UsageError("--json is empty; give a file name, or - for standard output")
+    p = Path(path)
+    parent = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        raise UsageError(f"--json {path!r} is a directory")
+    if not parent.is_dir():
+        raise UsageError(f"--json {path!r}: directory {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise UsageError(f"--json {path!r} is not writable")
+
+
+def _strict(x):
+    """JSON-safe: non-finite floats become null, numpy scalars and arrays plain Python."""
+    if isinstance(x, dict):
+        return {str(k): _strict(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_strict(v) for v in x]
+    if isinstance(x, (str, bool)) or x is None:
+        return x
+    if isinstance(x, int):
+        return x
+    if hasattr(x, "tolist"):  # numpy scalar or array
+        return _strict(x.tolist())
+    if isinstance(x, (frozenset, set)):
+        return sorted(_strict(v) for v in x)
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return f if math.isfinite(f) else None
+
+
+def _write_json(path: str, results) -> None:
+    text = json.dumps([_strict(r.to_dict()) for r in results], indent=2, allow_nan=False)
+    if path == "-":
+        sys.stdout.write(text + "\n")
+        return
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as fh:
+        fh.write(text + "\n")
+    os.replace(tmp, path)
 
 
 def _fmt(x) -> str:
@@ -175,8 +233,11 @@ def _show(slug: str) -> str:
 
 
 def _execute(args) -> int:
-    from .engine.runner import run_many
+    from .engine.runner import Interrupted, SchedulerLost, run_many
 
+    _check_json_target(args.json)
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise UsageError("--scheduler is empty; give an address such as tcp://host:8786")
     if args.cmd == "all":
         items = [(e, e.resolve(args.quick)) for e in discover().values() if e.in_all]
         items, problems = plannable(items)
@@ -184,21 +245,60 @@ def _execute(args) -> int:
     else:
         exp = get(resolve_target(args.slug))
         items = [(exp, exp.resolve(args.quick, _overrides(args.set)))]
+    cache = False
+    if not args.no_cache:
+        from .engine.cache import open_cache
+
+        cache = open_cache(args.cache)
     t0 = time.perf_counter()
     workers = args.workers if args.workers is not None else (1 if args.quick else None)
-    results = run_many(items, seed=args.seed, workers=workers, scheduler=args.scheduler,
-                       alpha=args.alpha, cache=not args.no_cache)
-    print(format_table(results, args.verbose))
-    failed = [r.slug for r in results if r.verdict == "fail"]
-    print(f"\n{len(results)} experiment(s), {len(failed)} failed, "
-          f"{time.perf_counter() - t0:.1f} s wall (alpha={args.alpha}, Bonferroni over the run)")
+    to_stdout = args.json == "-"
+    from .progress import make_progress
+
+    progress = make_progress([e.slug for e, _ in items], enabled=not to_stdout)
+    try:
+        results = run_many(items, seed=args.seed, workers=workers, scheduler=args.scheduler,
+                           alpha=args.alpha, cache=cache, progress=progress)
+    except Interrupted as e:
+        name = "SIGINT" if e.exit_code == 130 else "SIGTERM"
+        where = (f"{e.saved} of {e.total} tasks saved in {e.cache}; run the same command again "
+                 "to resume" if e.cache else "nothing saved (--no-cache)")
+        print(f"interrupted by {name}: {where}", file=sys.stderr)
+        return e.exit_code
+    except SchedulerLost as e:
+        saved = "; finished tasks are in the cache, rerun to resume" if cache else ""
+        print(f"error: {e}{saved}", file=sys.stderr)
+        return 3
+    failed = [r.slug for r in results if r.verdict in ("fail", "invalid")]
+    summary = (f"{len(results)} experiment(s), {len(failed)} failed or invalid, "
+               f"{time.perf_counter() - t0:.1f} s wall (alpha={args.alpha}, Bonferroni over "
+               "the run)")
+    if to_stdout:
+        print(summary, file=sys.stderr)
+    else:
+        print(format_table(results, args.verbose))
+        print(f"\n{summary}")
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump([r.to_dict() for r in results], fh, indent=2, default=float)
+        _write_json(args.json, results)
     return 2 if args.bad_plugins else (1 if failed else 0)
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # e.g. `verify list | head -1`: quiet, like other tools
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
+    except KeyboardInterrupt:
+        print("interrupted by SIGINT", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = _parser().parse_args(argv)
         args.bad_plugins = load_plugins(getattr(args, "plugin", []))
@@ -223,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             from .engine.calibrate import run_calibrate_command
 
             return run_calibrate_command(args)
-        if getattr(args, "alpha", ALPHA) is not None and not 0 < args.alpha < 1:
+        if not (0 < args.alpha < 1):  # also rejects nan
             raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha}")
         if args.seed < 0:
             raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
@@ -231,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except OSError as e:  # e.g. --json into a missing directory
+    except BrokenPipeError:
+        raise
+    except OSError as e:  # e.g. --json into a directory that vanished during the run
         print(f"error: {e}", file=sys.stderr)
         return 2

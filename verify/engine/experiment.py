@@ -61,6 +61,28 @@ _SAME = _Same()
 _BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
+def _exact_int(t: str) -> int:
+    """``t`` as an integer, exactly: ``9007199254740993`` stays itself, ``1e3`` is 1000, and
+    ``2.5`` or anything beyond 10**18 in size raise ValueError."""
+    try:
+        v = int(t)
+    except ValueError:
+        v = None
+    if v is not None:
+        if abs(v) > 10**18:
+            raise ValueError(t)
+        return v
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        d = Decimal(t)
+    except InvalidOperation:
+        raise ValueError(t) from None
+    if not d.is_finite() or abs(d) > 10**18 or d != d.to_integral_value():
+        raise ValueError(t)
+    return int(d)
+
+
 @dataclass(frozen=True)
 class Param:
     """A settable parameter: ``type`` is int, float, str or bool; ``quick`` is the quick-size
@@ -79,16 +101,15 @@ class Param:
 
     def parse(self, text: str) -> Any:
         t = text.strip()
+        if not t:
+            raise UsageError(f"parameter {self.name} is empty")
         if t.lower() in ("auto", "none") and self.default is None:
             return None
         try:
             if self.type is bool:
                 v = _BOOL[t.lower()]
             elif self.type is int:
-                f = float(t)
-                if f != int(f):
-                    raise ValueError
-                v = int(f)
+                v = _exact_int(t)
             elif self.type is float:
                 v = float(t)
                 if not math.isfinite(v):
@@ -233,6 +254,8 @@ class Result:
         asserted = [c for c in self.checks if c.asserted]
         if any(c.verdict == "fail" for c in self.checks):
             return "fail"
+        if any(c.verdict == "invalid" and c.asserted for c in self.checks):
+            return "invalid"
         if any(c.verdict == "pending" for c in self.checks):
             return "pending"
         return "pass" if asserted else "reported"

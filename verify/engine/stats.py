@@ -12,7 +12,9 @@ with α = 0.01 by default and m the number of such checks.  Verdicts (DESIGN.md)
   stated absolute tolerance ``tol`` of the measurement);
 * ``bound``: ``relation="<="`` passes iff the CI's upper edge is ≤ the bound (``">="``: the lower
   edge ≥ the bound); the slack bound/measured is reported;
-* ``trend``: reported, never asserted.
+* ``trend``: reported, never asserted;
+* ``invalid``: a number is not finite, or a Monte Carlo standard error is 0 (a zero-width CI),
+  so neither pass nor fail can be said; the reason is appended to ``note``.
 
 A check with ``asserted=False`` is reported only (e.g. a setting where the per-trial variance is
 infinite, so no CI is valid).
@@ -24,7 +26,6 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.stats import norm
 
 __all__ = ["ALPHA", "Check", "delta_se", "finalize", "mean_se", "through_origin_slope",
            "z_value"]
@@ -64,14 +65,19 @@ class Check:
         return self.se is not None
 
     def decide(self, z: float) -> Check:
-        """Form the CI with multiplier ``z`` and set the verdict."""
+        """Form the CI with multiplier ``z`` and set the verdict (``invalid`` with the reason in
+        ``note`` when a number is not finite or a Monte Carlo CI has zero width)."""
         half = z * self.se if self.is_mc else (self.tol or 0.0)
         self.ci_low, self.ci_high = self.measured - half, self.measured + half
         if not self.is_mc and self.tol is None:  # a reported number without an interval
             self.ci_low = self.ci_high = None
-        if not self.asserted or not np.isfinite(self.measured):
-            self.verdict = "reported" if np.isfinite(self.measured) or not self.asserted \
-                else "fail"
+        why = self.invalid_reason()
+        if why is not None:
+            self.verdict = "invalid"
+            self.note = f"{self.note}; invalid: {why}" if self.note else f"invalid: {why}"
+            return self
+        if not self.asserted:
+            self.verdict = "reported"
             return self
         if self.kind == "sharp":
             ok = self.ci_low <= self.predicted <= self.ci_high
@@ -84,6 +90,21 @@ class Check:
             ok = self.ci_low >= self.predicted
         self.verdict = "pass" if ok else "fail"
         return self
+
+    def invalid_reason(self) -> str | None:
+        """Why no verdict can be given: a number that is not finite (overflow, 0/0), or a Monte
+        Carlo check whose standard error is 0 (a degenerate sample, e.g. underflow), so its CI
+        has zero width; None when every number is usable."""
+        named = {"predicted": self.predicted, "measured": self.measured, "se": self.se,
+                 "tol": self.tol, "ci_low": self.ci_low, "ci_high": self.ci_high}
+        for name, x in named.items():
+            if x is None and name in ("predicted", "measured") and self.asserted:
+                return f"{name} is missing"
+            if x is not None and not _finite(x):
+                return f"{name} = {x} is not a finite number"
+        if self.is_mc and self.asserted and not self.se > 0:
+            return f"standard error = {self.se}: a zero-width interval cannot be a CI"
+        return None
 
     @property
     def slack(self) -> float | None:
@@ -102,11 +123,23 @@ class Check:
         return out
 
 
+def _finite(x) -> bool:
+    try:
+        return math.isfinite(x)
+    except TypeError:
+        return False
+
+
 def z_value(alpha: float, m: int) -> float:
     """Two-sided Bonferroni multiplier :math:`\\Phi^{-1}(1-\\alpha/(2m))` (m ≥ 1)."""
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    return float(norm.ppf(1 - alpha / (2 * max(m, 1))))
+    from scipy.stats import norm  # scipy.stats takes ~0.9 s to import: only when deciding
+
+    z = float(norm.isf(alpha / (2 * max(m, 1))))  # isf: accurate for tiny alpha too
+    if not math.isfinite(z):
+        raise ValueError(f"alpha = {alpha} is too small for a finite z with {max(m, 1)} checks")
+    return z
 
 
 def finalize(checks: list[Check], alpha: float = ALPHA) -> float:
