@@ -16,7 +16,7 @@ A plugin either loads whole or not at all: if it raises (an import error, a dupl
 exception in its code), what it had registered is removed and a :class:`PluginError` names the
 plugin in one line; the built-in experiments are untouched.  A plugin experiment's planner is
 guarded: an exception in it becomes a :class:`PluginError` naming the plugin, and an exception
-in its reduce step becomes one failing check, so one bad experiment cannot stop a run of the
+in its reduce step becomes one invalid check (exit 1), so one bad experiment cannot stop a run of the
 others.  :data:`ORIGINS` records where each plugin experiment came from (built-ins have none).
 Nothing here reads code from the cache: a plugin runs only because it was named or installed.
 """
