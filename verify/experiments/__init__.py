@@ -4,6 +4,8 @@ from . import (  # noqa: F401
     bk_layerwise,
     bk_merge,
     bk_reps,
+    clone_exact,
+    clone_linear,
     equivcnp_exact,
     ez,
     ez_overparam,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["HE", "Net", "backward", "cross_entropy", "evaluate", "forward", "init_cnn",
+__all__ = ["HE", "Adam", "Net", "backward", "cross_entropy", "evaluate", "forward", "init_cnn",
            "init_mlp", "loss_and_grad", "lr_at", "preactivations", "predict", "train"]
 
 
@@ -293,3 +293,31 @@ def train(net: Net, X: np.ndarray, y: np.ndarray, rng: np.random.Generator, epoc
             theta -= lr_at(step, total, lr, n_warm) * vel
             step += 1
     return net.copy()
+
+
+class Adam:
+    r"""Adam (Kingma & Ba 2015) on a flat parameter vector, updated in place.
+
+    .. math:: m\leftarrow\beta_1m+(1-\beta_1)g,\ v\leftarrow\beta_2v+(1-\beta_2)g^2,\
+              \theta\leftarrow\theta-\eta_t\,\frac{m/(1-\beta_1^t)}{\sqrt{v/(1-\beta_2^t)}+\epsilon}
+
+    ``lr`` is η (a float, or a callable of the 0-based step for a schedule)."""
+
+    def __init__(self, size: int, lr=1e-3, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8):
+        self.m, self.v = np.zeros(size), np.zeros(size)
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.t = 0
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        """One update of ``theta`` (in place) with gradient ``grad``."""
+        lr = self.lr(self.t) if callable(self.lr) else self.lr
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        self.m *= b1
+        self.m += (1 - b1) * grad
+        self.v *= b2
+        self.v += (1 - b2) * grad * grad
+        mhat = self.m / (1 - b1**self.t)
+        vhat = self.v / (1 - b2**self.t)
+        theta -= lr * mhat / (np.sqrt(vhat) + self.eps)
