@@ -68,6 +68,23 @@ def test_compact_group_haar_sample_equivariant_and_seeded():
         actions_from_group(SO2())
 
 
+def test_groups_by_generators_listed_or_sampled():
+    from verify.symmetry.permutation import alternating_group, symmetric_group
+
+    rng = np.random.default_rng(8)
+    f = lambda X: X - X.mean(axis=1, keepdims=True)
+    A5 = alternating_group(5)
+    acts = actions_from_group(A5, A5.rep())
+    assert len(acts) == 59
+    assert equivariance_error(f, rng.normal(size=(30, 5)), acts).relative < 1e-14
+    S12 = symmetric_group(12)
+    acts = actions_from_group(S12, S12.rep(), n_elements=10, rng=1)
+    assert len(acts) == 10
+    assert equivariance_error(f, rng.normal(size=(30, 12)), acts).relative < 1e-14
+    with pytest.raises(ValueError, match="n_elements"):
+        actions_from_group(symmetric_group(12))
+
+
 def test_known_perturbation_gives_known_error_inside_its_ci():
     # f = conv + delta * x_0 e_0.  For g != e the error vector is delta (xi e_0 - eta e_{g(0)})
     # with xi, eta iid N(0,1) and e_0 orthogonal to e_{g(0)}: a_ig = delta * chi_2, so

@@ -35,6 +35,7 @@ import numpy as np
 from scipy.stats import norm
 
 from .groups import CompactGroup, FiniteGroup, Rep
+from .permutation import PermGroup
 
 __all__ = [
     "Action",
@@ -107,12 +108,16 @@ def actions_from_group(group_or_rep_in, rep_out: Rep | None = None, *,
 
     * Finite group: every element except the identity (element 0; it contributes 0) unless
       ``include_identity``; with ``n_elements`` a seeded uniform sample without replacement.
-    * Compact group: a Haar sample of ``n_elements`` elements (required), drawn with ``rng``
-      (a Generator or an int seed; None means seed 0, so the sample is reproducible).
+    * Group by generators (:class:`~verify.symmetry.permutation.PermGroup`): every element
+      when it can be listed; with ``n_elements`` a uniform sample (with replacement).
+    * Compact group: a Haar sample of ``n_elements`` elements (required).
+
+    Samples are drawn with ``rng`` (a Generator or an int seed; None means seed 0, so the
+    sample is reproducible).
     """
     rep_in = group_or_rep_in if isinstance(group_or_rep_in, Rep) else None
     group = rep_in.group if rep_in is not None else group_or_rep_in
-    if not isinstance(group, FiniteGroup | CompactGroup):
+    if not isinstance(group, FiniteGroup | CompactGroup | PermGroup):
         raise TypeError(f"expected a group or a Rep, got {type(group_or_rep_in).__name__}")
     rep_in = rep_in or group.rep()
     if rep_out is not None and rep_out.group is not group:
@@ -121,18 +126,25 @@ def actions_from_group(group_or_rep_in, rep_out: Rep | None = None, *,
         raise ValueError(f"n_elements must be at least 1, got {n_elements}")
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
         0 if rng is None else rng)
-    if isinstance(group, FiniteGroup):
+    listed = isinstance(group, FiniteGroup) or (isinstance(group, PermGroup)
+                                                 and n_elements is None)
+    if listed:
+        try:
+            mats = rep_in.matrices
+        except ValueError as e:  # a PermGroup too large to list
+            raise ValueError(f"{e}; give n_elements for a uniform sample") from None
         idx = np.arange(0 if include_identity else 1, group.order)
         if idx.size == 0:
             raise ValueError(f"{group.name} has no element besides the identity")
         if n_elements is not None and n_elements < idx.size:
             idx = np.sort(gen.choice(idx, size=n_elements, replace=False))
-        A = rep_in.matrices[idx]
+        A = mats[idx]
         B = None if rep_out is None else rep_out.matrices[idx]
         names = [f"{group.name}[{i}]" for i in idx]
     else:
         if n_elements is None:
             raise ValueError(f"{group.name} is compact: give n_elements for a Haar sample")
+        # compact: Haar sample of the defining matrices; PermGroup: uniform permutations
         M = group.sample(n_elements, gen)
         A = np.asarray(rep_in._at(M), dtype=np.float64)
         B = None if rep_out is None else np.asarray(rep_out._at(M), dtype=np.float64)
