@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     clone_exact,
     clone_linear,
     equivcnp_exact,
+    equivcnp_models,
     ez,
     ez_overparam,
     pt_approx,
