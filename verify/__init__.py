@@ -47,6 +47,7 @@ _PUBLIC = {
     "actions_from_group": "verify.symmetry.equivariance",
     "actions_from_matrices": "verify.symmetry.equivariance",
     "equivariance_error": "verify.symmetry.equivariance",
+    "model_equivariance": "verify.model_cmd",
     "run_many": "verify.engine.runner",
 }
 

@@ -21,6 +21,7 @@ from .engine.experiment import UsageError, discover, get
 from .engine.plugins import ORIGINS, plannable, resolve_target
 from .engine.stats import ALPHA
 from .plugin_cli import load_plugins, plugin_option, report_problems
+from .user_args import add_model_parser
 
 __all__ = ["main"]
 
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-cache", action="store_true", help="recompute every task")
     c.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     plugin_option(c)
+    add_model_parser(sub)
     b = sub.add_parser("bench", help="numba vs numpy throughput, as ratios from one run")
     b.add_argument("--quick", action="store_true")
     return p
@@ -323,6 +325,10 @@ def _main(argv: list[str] | None) -> int:
             from .engine.calibrate import run_calibrate_command
 
             return run_calibrate_command(args)
+        if args.cmd == "model":
+            from .model_cmd import run_model_command
+
+            return run_model_command(args)
         if not (0 < args.alpha < 1):  # also rejects nan
             raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha}")
         if args.seed < 0:

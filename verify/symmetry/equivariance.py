@@ -14,6 +14,11 @@ clipped at 0, since the errors are non-negative).  For a Haar sample of a compac
 elements are drawn once, so the interval is **conditional on that sample of elements**: it
 covers the error averaged over those m elements, not the Haar average.
 
+The mean squared error :math:`\overline{a^2}=\frac1n\sum_iS_i`, :math:`S_i=\frac1m\sum_ga_{ig}^2`,
+is reported as ``rms`` :math:`=(\overline{a^2})^{1/2}` with the square roots of the normal CI of
+:math:`\overline{a^2}` (``rms_ci``); for a linear model on an invariant Gaussian law it has a
+closed form (the distance to the equivariant maps, :func:`verify.symmetry.projection.linear_model_error`).
+
 Also reported: the per-element means :math:`\frac1n\sum_i a_{ig}`, :math:`\frac1n\sum_i r_{ig}`,
 the worst element (largest mean relative error), tail quantiles of :math:`R_i` over inputs, and
 the normalised Frobenius ratio
@@ -178,6 +183,8 @@ class EquivarianceError:
     absolute_se: float = float("nan")
     relative_se: float = float("nan")
     ratio: float = float("nan")
+    rms: float = float("nan")
+    rms_ci: tuple[float, float] = (float("nan"), float("nan"))
 
     def to_dict(self) -> dict:
         """Strict-JSON-able dict: floats are finite or None, quantile keys are strings."""
@@ -268,6 +275,9 @@ def equivariance_error(f: Callable[[Any], Any], x, actions: Sequence[Action], *,
         A_i, R_i = a.mean(axis=1), r.mean(axis=1)
         abs_m, abs_se = float(A_i.mean()), float(A_i.std(ddof=1) / math.sqrt(n))
         rel_m, rel_se = float(R_i.mean()), float(R_i.std(ddof=1) / math.sqrt(n))
+    S_i = (a**2).mean(axis=1)
+    ms_m, ms_se = float(S_i.mean()), float(S_i.std(ddof=1) / math.sqrt(n))
+    ms_lo, ms_hi = _ci(ms_m, ms_se, z)
     per = [(act.name, float(a[:, j].mean()), float(r[:, j].mean()))
            for j, act in enumerate(actions)]
     k = int(np.argmax([p[2] for p in per]))
@@ -280,4 +290,5 @@ def equivariance_error(f: Callable[[Any], Any], x, actions: Sequence[Action], *,
         per_element=per, worst=(per[k][0], per[k][2]),
         quantiles=_quantiles(R_i, qs),
         n_inputs=n, n_elements=len(actions),
-        absolute_se=abs_se, relative_se=rel_se, ratio=ratio)
+        absolute_se=abs_se, relative_se=rel_se, ratio=ratio,
+        rms=math.sqrt(ms_m), rms_ci=(math.sqrt(ms_lo), math.sqrt(ms_hi)))

@@ -21,8 +21,19 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["LIE_GROUPS", "RxSO2", "SE2", "SO2", "LieGroup", "T1", "T2", "Translations",
-           "lie_group", "rotation", "wrap"]
+__all__ = [
+    "LIE_GROUPS",
+    "SE2",
+    "SO2",
+    "T1",
+    "T2",
+    "LieGroup",
+    "RxSO2",
+    "Translations",
+    "lie_group",
+    "rotation",
+    "wrap",
+]
 
 TWO_PI = 2.0 * np.pi
 
