@@ -6,6 +6,8 @@ from . import (  # noqa: F401
     bk_reps,
     clone_exact,
     clone_linear,
+    clone_retain,
+    clone_train,
     equivcnp_exact,
     equivcnp_models,
     ez,

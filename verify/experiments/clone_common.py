@@ -52,5 +52,12 @@ def at_least(name, measured, floor, group=None, note="") -> Check:
 
 
 def trend(name, expected, measured, note="") -> Check:
-    """A reported number beside the catalogue's prototype value (never asserted)."""
-    return Check(name, "trend", float(expected), float(measured), note=note)
+    """A reported number beside the prototype value (None: no prototype; never asserted)."""
+    return Check(name, "trend", None if expected is None else float(expected),
+                 float(measured), note=note)
+
+
+def soft(name, ok: bool, reference, measured, relation: str) -> Check:
+    """A soft claim ``measured relation reference``, reported with [holds] / [NOT]."""
+    return Check(f"{name} [{'holds' if ok else 'NOT'}]", "trend", float(reference),
+                 float(measured), relation=relation, note="soft claim, reported only")
