@@ -20,7 +20,8 @@ logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 #: inches: one column and the full text width of a two-column paper (NeurIPS/ICML-like).
 COLUMN, TEXT = 3.25, 6.75
-OUT = Path(__file__).resolve().parent / "out"
+#: Default output folder, relative to the working directory (never inside the package).
+OUT = Path("equibounds-figures")
 
 RC = {
     "font.family": "serif",
@@ -51,7 +52,7 @@ def predicted_vs_measured(ax, x_curve, y_curve, x, y, lo, hi, color, label):
 
 
 def save(fig, name: str, out: Path | None = None) -> list[Path]:
-    """Write ``name.pdf`` and ``name.png`` into ``out`` (default figures/out)."""
+    """Write ``name.pdf`` and ``name.png`` into ``out`` (default ``./equibounds-figures``)."""
     out = Path(out or OUT)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f"{name}.pdf", out / f"{name}.png"]

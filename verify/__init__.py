@@ -23,6 +23,14 @@ and the commands (:mod:`verify.cli`, :mod:`verify.bench`).
 from __future__ import annotations
 
 import importlib
+import os
+
+# Numba's compiled-kernel cache (``cache=True``) goes beside the task cache in the working
+# directory, not into ``__pycache__`` inside the installed package; set NUMBA_CACHE_DIR to
+# choose.  Numba reads it when first imported, which happens after this.
+if "NUMBA_CACHE_DIR" not in os.environ:
+    os.environ["NUMBA_CACHE_DIR"] = os.path.join(
+        os.path.abspath(os.environ.get("EQUIBOUNDS_CACHE") or ".equibounds-cache"), "numba")
 
 #: public name -> module that defines it
 _PUBLIC = {
