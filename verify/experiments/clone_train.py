@@ -158,7 +158,7 @@ CLONE_BREAK = register(Experiment(
         *_TRAIN,
         Param("eps", str, "0,0.1,0.3,1", "strengths of the breaking term", quick="0,1"),
         Param("lam", float, 1e-2, "penalty lambda |theta - theta_clone|^2", low=0.0),
-        Param("ft_steps", int, 1000, "fine-tuning Adam steps", quick=500, low=1),
+        Param("ft_steps", int, 1000, "fine-tuning Adam steps", quick=300, low=1),
         Param("ft_N", int, 1024, "fine-tuning samples", low=2),
     ),
     planner=plan_break, statement=None, details=__doc__,
