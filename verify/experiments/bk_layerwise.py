@@ -160,8 +160,10 @@ def two_layer_checks(layers, rho0, rho2, X, label, truth_rho1=None, statement=No
         _zero(f"{label}: two-layer identity f = 1/2 sum a|u| + 1/2 sum a u",
               two_layer_identity_residual(layers, X, statement), group="two-layer identity"),
         _zero(f"{label}: equivariance |f(rho0 x) - rho2 f(x)|", eq),
+        # the match quality exists whether or not a correspondence was found, so a planted
+        # mismatch fails here; the checks below it need rho1 and are invalid without one
         Check(f"{label}: correspondence found, max(1 - |cos|)", "sharp", 0.0,
-              rep.mismatch if rep.match else nan, tol=1e-9),
+              rep.mismatch, tol=1e-9),
         _zero(f"{label}: (i) rows, (ii) out-weights, (iii) subset sum", rep.residual),
         _zero(f"{label}: |W1 rho0 - rho1 W1|", r1),
         _zero(f"{label}: |rho1 b1 - b1|", rb),
