@@ -12,11 +12,13 @@ in workers, one Numba thread, so workers × threads never exceeds the cores.
 
 With a cache, outputs are read first and each newly finished task is written at once
 (:mod:`verify.engine.cache`), so a run stopped at any point loses only the tasks in flight.
-SIGINT and SIGTERM stop the workers and raise :class:`Interrupted` (exit 130 / 143 in the CLI).
+SIGINT and SIGTERM stop the workers and raise :class:`Interrupted` (exit 130 / 143 in the CLI)
+with the number of tasks in the cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -77,7 +79,9 @@ def _call(index: int, spec, seed_seq: np.random.SeedSequence, limit_threads: boo
 
 
 def _worker_init() -> None:
-    """In a local worker: die with the parent (Linux prctl PR_SET_PDEATHSIG), one Numba thread."""
+    """In a local worker: die with the parent (Linux prctl PR_SET_PDEATHSIG), leave Ctrl-C to
+    the parent (which stops the pool), one Numba thread."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -109,20 +113,36 @@ def _as_cache(cache):
 
 
 class _Signals:
-    """SIGTERM raises Interrupted while a run is under way (SIGINT raises KeyboardInterrupt)."""
+    """While a run is under way SIGINT and SIGTERM raise :class:`Interrupted`, except inside
+    ``critical()`` (storing one output and counting it), where they are held until it ends."""
 
     def __enter__(self):
-        self.old = None
+        self.old, self.pending, self.busy = {}, None, False
         if threading.current_thread() is threading.main_thread():
-            def on_term(signum, frame):
-                raise Interrupted(signum)
-
-            self.old = signal.signal(signal.SIGTERM, on_term)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    self.old[sig] = signal.signal(sig, self._on_signal)
         return self
 
+    def _on_signal(self, signum, frame):
+        if self.busy:
+            self.pending = signum
+        else:
+            raise Interrupted(signum)
+
+    @contextlib.contextmanager
+    def critical(self):
+        self.busy = True
+        try:
+            yield
+        finally:
+            self.busy = False
+        if self.pending is not None:
+            raise Interrupted(self.pending)
+
     def __exit__(self, *exc):
-        if self.old is not None:
-            signal.signal(signal.SIGTERM, self.old)
+        for sig, old in self.old.items():
+            signal.signal(sig, old)
 
 
 def run_many(items: list[tuple[Experiment, dict]], seed: int = 0, workers: int | None = None,
@@ -186,13 +206,14 @@ def _gather(calls, owners, n_jobs, workers, scheduler, store, progress):
                 progress.advance(owners[i])
     saved = len(calls) - len(todo)
     try:
-        with _Signals():
+        with _Signals() as signals:
             stream = execute([(i, *calls[i]) for i in todo], workers, scheduler)
             try:
                 for i, out, secs in stream:
-                    outputs[i] = (out, secs)
-                    if store is not None and store.store(keys[i], outputs[i]):
-                        saved += 1
+                    with signals.critical():
+                        outputs[i] = (out, secs)
+                        if store is not None and store.store(keys[i], outputs[i]):
+                            saved += 1
                     if progress is not None:
                         progress.advance(owners[i])
             except KeyboardInterrupt:
