@@ -30,7 +30,8 @@ def main(argv=None) -> int:
     p.add_argument("which", choices=["all", *FIGURES], help="all, or one figure")
     p.add_argument("--quick", action="store_true", help="quick Monte Carlo sizes")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default=None, help="output directory (default ./equibounds-figures in the working directory)")
+    p.add_argument("--out", default=None,
+                   help="output directory (default ./equibounds-figures in the working directory)")
     args = p.parse_args(argv)
     names = list(FIGURES) if args.which == "all" else [args.which]
     failed = 0

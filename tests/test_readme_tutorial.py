@@ -28,7 +28,7 @@ def section() -> str:
 
 
 def blocks(lang: str) -> list[str]:
-    return re.findall(rf"```{lang}\n(.*?)```", section(), flags=re.S)
+    return re.findall(rf"```{lang}\n(.*?)```", section(), flags=re.DOTALL)
 
 
 def planted(source: str) -> str:

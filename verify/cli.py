@@ -21,6 +21,7 @@ from .engine.experiment import UsageError, discover, get
 from .engine.plugins import ORIGINS, plannable, resolve_target
 from .engine.stats import ALPHA
 from .plugin_cli import load_plugins, plugin_option, report_problems
+from .report_cli import add_report_parser, run_report_command
 from .user_args import add_model_parser
 
 __all__ = ["main"]
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-cache", action="store_true", help="recompute every task")
     c.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     plugin_option(c)
+    add_report_parser(sub)
     add_model_parser(sub)
     b = sub.add_parser("bench", help="numba vs numpy throughput, as ratios from one run")
     b.add_argument("--quick", action="store_true")
@@ -320,6 +322,8 @@ def _main(argv: list[str] | None) -> int:
 
             print(format_bench(run_bench(quick=args.quick)))
             return 0
+        if args.cmd == "report":
+            return max(run_report_command(args, argv), 2 if args.bad_plugins else 0)
         if args.cmd == "calibrate":
             args.slugs = [resolve_target(s) for s in args.slugs]
             from .engine.calibrate import run_calibrate_command
