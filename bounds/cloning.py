@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .core import Hypothesis, Source, Statement
+from .core import Source, Statement
 
 __all__ = ["SYMBOLS", "bilinear_identification", "linear_clone_error", "rms_bound",
            "sample_span_deficit", "triangle_bound"]
@@ -108,7 +108,6 @@ def linear_clone_error() -> Statement:
         quantity=r"\mathbb{E}\,\|Wx - Cx\|^2/\|Cx\|^2",
         expr=1 - sp.Min(N, d) / d,
         relation="=",
-        hypotheses=(Hypothesis(N >= 1, "N >= 1"),),
         source=Source(_PAPER, _FAMILY, "derived", "C orthogonal, Gaussian inputs, min-norm "
                       "least squares; for a non-orthogonal C the same holds for the ratio of "
                       "expectations"),

@@ -101,9 +101,10 @@ def _break(res_brk, res_ret, out):
     ax.set_ylabel("equivariance error (pooled ratio)")
     lam = max(r["lam"] for r in rows)
     ax.set_title(r"(a) fine-tuning toward $\Gamma+\epsilon\tanh(x_1)b$")
-    ax.text(0.98, 0.55, rf"solid: $\lambda=0$, dashed: $\lambda={lam:g}$", fontsize=7,
-            color="0.25", ha="right", transform=ax.transAxes)
-    ax.legend(loc="center right", ncol=2, fontsize=6, bbox_to_anchor=(1.0, 0.42))
+    lo = min(float(np.min(np.asarray(r["trace"])[:, 1])) for r in rows)
+    ax.set_ylim(bottom=lo / 40)  # room for the legend below the traces
+    ax.legend(loc="lower right", ncol=2, fontsize=6,
+              title=rf"solid: $\lambda=0$, dashed: $\lambda={lam:g}$", title_fontsize=6)
 
     ax = axes[1]
     seeds = res_ret.data["seeds"]
