@@ -12,7 +12,7 @@ import verify
 BOUNDS_API = ["Hypothesis", "HypothesisError", "Source", "Statement"]
 VERIFY_API = ["ALPHA", "Action", "Check", "EquivarianceError", "Experiment", "Param", "Plan",
               "Result", "TaskSpec", "UsageError", "actions_from_group", "actions_from_matrices",
-              "delta_se", "equivariance_error", "gather", "get", "load_plugin", "mean_se",
+              "delta_se", "equivariance_budget", "equivariance_error", "gather", "get", "load_plugin", "mean_se",
               "model_equivariance", "register", "run", "run_many", "through_origin_slope"]
 
 #: callable -> the parameters a caller may rely on (in this order, before any new ones)
@@ -24,6 +24,8 @@ SIGNATURES = {
     "load_plugin": ["spec"],
     "gather": ["tasks", "outputs", "count"],
     "mean_se": ["x"],
+    "equivariance_budget": ["X", "Y", "group", "input_rep", "output_rep", "alpha", "n_boot",
+                            "seed", "n_train"],
     "model_equivariance": ["f", "group", "input_rep", "output_rep", "inputs", "n", "shape",
                            "n_elements", "alpha", "seed", "floor"],
     "delta_se": ["g", "samples"],

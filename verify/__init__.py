@@ -56,6 +56,7 @@ _PUBLIC = {
     "actions_from_matrices": "verify.symmetry.equivariance",
     "equivariance_error": "verify.symmetry.equivariance",
     "model_equivariance": "verify.model_cmd",
+    "equivariance_budget": "verify.budget_cmd",
     "run_many": "verify.engine.runner",
 }
 

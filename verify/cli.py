@@ -22,7 +22,7 @@ from .engine.plugins import ORIGINS, plannable, resolve_target
 from .engine.stats import ALPHA
 from .plugin_cli import load_plugins, plugin_option, report_problems
 from .report_cli import add_report_parser, run_report_command
-from .user_args import add_model_parser
+from .user_args import add_budget_parser, add_model_parser
 
 __all__ = ["main"]
 
@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     plugin_option(c)
     add_report_parser(sub)
     add_model_parser(sub)
+    add_budget_parser(sub)
     b = sub.add_parser("bench", help="numba vs numpy throughput, as ratios from one run")
     b.add_argument("--quick", action="store_true")
     return p
@@ -333,6 +334,10 @@ def _main(argv: list[str] | None) -> int:
             from .model_cmd import run_model_command
 
             return run_model_command(args)
+        if args.cmd == "budget":
+            from .budget_cmd import run_budget_command
+
+            return run_budget_command(args)
         if not (0 < args.alpha < 1):  # also rejects nan
             raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha}")
         if args.seed < 0:

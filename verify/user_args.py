@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-__all__ = ["add_model_parser"]
+__all__ = ["add_budget_parser", "add_model_parser"]
 
 
 def add_model_parser(sub) -> None:
@@ -25,3 +25,21 @@ def add_model_parser(sub) -> None:
     m.add_argument("--elements", type=int, help="Haar sample size for compact or large groups")
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--json", metavar="FILE")
+
+
+def add_budget_parser(sub) -> None:
+    b = sub.add_parser("budget", help="data equivariance error, noise and recommended eps* "
+                       "of a regression data set")
+    b.add_argument("data", help="an .npz file with arrays X (n, d) and Y (n, k)")
+    b.add_argument("--group", required=True, help="a finite group: C6, D4, S24, ...")
+    b.add_argument("--input-rep", help="named representation on the rows of X (default: "
+                   "the natural one)")
+    b.add_argument("--output-rep", help="on the rows of Y (default: the input's when k = d, "
+                   "else trivial)")
+    b.add_argument("--alpha", type=float, default=0.05, help="CI level 1 - alpha (default "
+                   "0.05)")
+    b.add_argument("--n-boot", type=int, default=400, help="bootstrap replicates (default 400)")
+    b.add_argument("--n-train", type=int, help="training-set size for the predictions "
+                   "(default: the data's n)")
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--json", metavar="FILE")
