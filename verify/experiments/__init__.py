@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     clone_train,
     equivcnp_exact,
     equivcnp_models,
+    equivcnp_trained,
     ez,
     ez_overparam,
     pt_approx,

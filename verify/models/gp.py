@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-__all__ = ["KERNELS", "Task", "TaskBatch", "batch_tasks", "gp_log_likelihood", "kernel_matrix",
-           "sample_tasks", "shift_tasks"]
+__all__ = ["KERNELS", "Task", "TaskBatch", "batch_tasks", "gp_log_likelihood", "gp_posterior",
+           "kernel_matrix", "sample_tasks", "shift_tasks"]
 
 LOG2PI = float(np.log(2 * np.pi))
 
@@ -63,13 +63,14 @@ class Task:
 
 
 def sample_tasks(rng: np.random.Generator, kernel: str, n_tasks: int, low: float = -2.0,
-                 high: float = 2.0, noise: float = 0.05, n_context=(3, 49), n_extra=(3, 49)
-                 ) -> list[Task]:
-    """``n_tasks`` GP tasks on the window [low, high) (module docstring)."""
+                 high: float = 2.0, noise: float = 0.05, n_context=(3, 49), n_extra=(3, 49),
+                 n_total: int | None = None) -> list[Task]:
+    """``n_tasks`` GP tasks on the window [low, high) (module docstring); with ``n_total``
+    every task has that many targets, the context drawn from them (the evaluation protocol)."""
     out = []
     for _ in range(n_tasks):
         nc = int(rng.integers(n_context[0], n_context[1] + 1))
-        ne = int(rng.integers(n_extra[0], n_extra[1] + 1))
+        ne = (n_total - nc) if n_total else int(rng.integers(n_extra[0], n_extra[1] + 1))
         x = rng.uniform(low, high, nc + ne)
         C = kernel_matrix(kernel, x, x) + (noise**2 + 1e-10) * np.eye(x.size)
         y = np.linalg.cholesky(C) @ rng.standard_normal(x.size)
@@ -133,3 +134,14 @@ def gp_log_likelihood(task: Task, kernel: str, noise: float = 0.05, joint: bool 
     L = np.linalg.cholesky(0.5 * (S + S.T))
     z = np.linalg.solve(L, r)
     return float((-0.5 * (n * LOG2PI + z @ z) - np.log(np.diag(L)).sum()) / n)
+
+
+def gp_posterior(task: Task, kernel: str, x, noise: float = 0.05):
+    """Posterior mean and marginal variance (noise included) of the true-kernel GP at x."""
+    s2 = noise**2 + 1e-10
+    cf = cho_factor(kernel_matrix(kernel, task.xc, task.xc) + s2 * np.eye(task.xc.size),
+                    lower=True)
+    Kxc = kernel_matrix(kernel, x, task.xc)
+    mu = Kxc @ cho_solve(cf, task.yc)
+    var = 1.0 + s2 - np.einsum("ij,ji->i", Kxc, cho_solve(cf, Kxc.T))
+    return mu, var

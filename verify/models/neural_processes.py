@@ -246,14 +246,18 @@ class Adam:
 
 def train(model: str, p: dict, rng: np.random.Generator, kernel: str = "rbf",
           steps: int = 2000, batch: int = 16, lr: float = 1e-3, noise: float = 0.05,
-          low: float = -2.0, high: float = 2.0) -> tuple[dict, np.ndarray]:
-    """Adam on fresh GP tasks each step (on [low, high)); cosine-decayed learning rate.
-    Returns the trained parameters and the loss curve."""
+          low: float = -2.0, high: float = 2.0, clip: float = 1.0) -> tuple[dict, np.ndarray]:
+    """Adam on fresh GP tasks each step (on [low, high)); cosine-decayed learning rate;
+    gradients rescaled to global norm at most ``clip``.  Returns the trained parameters and
+    the loss curve."""
     opt = Adam(p, lr)
     losses = np.empty(steps)
     for s in range(steps):
         b = batch_tasks(sample_tasks(rng, kernel, batch, low, high, noise))
         loss, g = loss_and_grad(model, p, b)
+        gn = np.sqrt(sum(float(np.sum(v * v)) for v in g.values()))
+        if gn > clip:
+            g = {k: v * (clip / gn) for k, v in g.items()}
         opt.step(p, g, lr * 0.5 * (1 + np.cos(np.pi * s / steps)))
         losses[s] = loss
     return p, losses
