@@ -38,9 +38,9 @@ def test_shift_soft_asserts(shift):
 
 
 def test_gp_soft_asserts():
-    res = run(get("equivcnp-gp"), quick=True, seed=0, overrides={"kernels": "rbf,matern"})
+    res = run(get("equivcnp-gp"), quick=True, seed=0, overrides={"kernels": "matern"})
     assert res.verdict == "reported"
-    for k in ("rbf", "matern"):
+    for k in ("matern",):
         assert np.mean(_out(res, f"{k}/convcnp")["(-4, 4)"]) > \
             np.mean(_out(res, f"{k}/cnp")["(-4, 4)"])
 
