@@ -11,6 +11,7 @@ from . import (
     bk_merge,
     cloning,
     constrained_erm,
+    equivcnp,
     ez_gap,
     optimal_eps,
     relaxed_rf,
@@ -22,7 +23,8 @@ FIGURES = {"ez_gap": ez_gap.make, "optimal_eps": optimal_eps.make,
            "approx_budget": approx_budget.make, "constrained_erm": constrained_erm.make,
            "relaxed_rf": relaxed_rf.make, "approx_lp": approx_lp.make,
            "bk_merge": bk_merge.make, "wang_lower_bound": wang_lower_bound.make,
-           "sample_gain": sample_gain.make, "cloning": cloning.make}
+           "sample_gain": sample_gain.make, "cloning": cloning.make,
+           "equivcnp": equivcnp.make}
 
 
 def main(argv=None) -> int:

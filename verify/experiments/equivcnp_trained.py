@@ -152,9 +152,9 @@ def _by_key(tasks, outputs):
 
 
 SHARED_PARAMS = (
-    Param("steps_convcnp", int, 2000, "Adam steps of the EquivCNP", quick=60, low=1),
-    Param("steps_cnp", int, 3000, "Adam steps of the CNP", quick=60, low=1),
-    Param("tasks", int, 500, "evaluation tasks per window", quick=40, low=2),
+    Param("steps_convcnp", int, 2000, "Adam steps of the EquivCNP", quick=40, low=1),
+    Param("steps_cnp", int, 3000, "Adam steps of the CNP", quick=40, low=1),
+    Param("tasks", int, 500, "evaluation tasks per window", quick=16, low=2),
     Param("eval_seed", int, 2021, "seed of the evaluation tasks (the same for every model)",
           low=0),
 )
@@ -237,9 +237,9 @@ GP = register(Experiment(
     claim="1D GP regression (RBF, Matern-5/2, periodic): EquivCNP T(1) vs CNP vs the GP "
           "oracle, beside the published Table 1",
     params=(Param("kernels", str, "rbf,matern,periodic", "GP kernels (comma-separated)"),
-            Param("steps_convcnp", int, 1000, "Adam steps of the EquivCNP", quick=40, low=1),
-            Param("steps_cnp", int, 1000, "Adam steps of the CNP", quick=40, low=1),
-            Param("tasks", int, 200, "evaluation tasks per window", quick=20, low=2),
+            Param("steps_convcnp", int, 1000, "Adam steps of the EquivCNP", quick=25, low=1),
+            Param("steps_cnp", int, 1000, "Adam steps of the CNP", quick=25, low=1),
+            Param("tasks", int, 200, "evaluation tasks per window", quick=10, low=2),
             Param("eval_seed", int, 2021, "seed of the evaluation tasks", low=0)),
     planner=plan_gp, details=__doc__,
 ))
