@@ -28,7 +28,7 @@ import itertools
 
 import sympy as sp
 
-from .core import Hypothesis, Source, Statement
+from .core import Source, Statement
 
 __all__ = [
     "SYMBOLS",
@@ -94,7 +94,6 @@ def encoder_equivariance() -> Statement:
         name="L2 encoder equivariance",
         quantity=r"\max_t\|\mathrm{Enc}(gZ)(gt)-\mathrm{Enc}(Z)(t)\|_\infty",
         expr=S_phi * delta_psi, relation="<=",
-        hypotheses=(Hypothesis(sp.Ge(delta_psi, 0), "delta_psi >= 0"),),
         source=_EQ,
         description="The encoder with a G-invariant kernel psi(gt, gx) = psi(t, x) is exactly "
                     "equivariant, Enc(gZ)(t) = Enc(Z)(g^-1 t); in general its defect is at most "
@@ -127,7 +126,6 @@ def multiplicity_separation(K: int, ys_a, ys_b, channel0: bool = True) -> Statem
         name=f"L3 multiplicity separation (K = {K}{'' if channel0 else ', no y^0'})",
         quantity=r"\max_t\|\mathrm{Enc}_K(Z_A)(t)-\mathrm{Enc}_K(Z_B)(t)\|_\infty",
         expr=psi_max * gap, relation="=",
-        hypotheses=(Hypothesis(sp.Ge(psi_max, 0), "psi_max >= 0"),),
         source=_EQ,
         description=f"Context sets {list(ys_a)} and {list(ys_b)} stacked at one input, encoder "
                     f"with channels y^k, k = {ks.start}..{K}: the embeddings differ by psi_max "
