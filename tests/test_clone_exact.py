@@ -1,6 +1,7 @@
 """clone-teacher, clone-bound, clone-linear, clone-bilinear: passing runs, planted errors that
 must fail, held-out settings and bad input."""
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -87,3 +88,38 @@ def test_bilinear_passes_and_an_off_by_one_threshold_fails():
 def test_bilinear_bad_input():
     with pytest.raises(UsageError):
         run(get("clone-bilinear"), quick=True, overrides={"n": "1"})
+
+
+def test_linear_lower_bound_and_deficit_plants(monkeypatch):
+    import verify.experiments.clone_linear as cl
+
+    exp = get("clone-linear")
+    over = {"sizes": "15,16", "repeats": "10", "test": "50"}
+    # a deficit statement claiming identification one sample early: N = 15 is then asserted
+    # exact, and the clone's equivariance error (~0.3) fails it
+    d, N = S["d"], S["N"]
+    early = bc.sample_span_deficit().replace(expr=sp.Max(d - N - 1, 0))
+    monkeypatch.setattr(cl, "sample_span_deficit", lambda: early)
+    assert "d=16 N=15: mean eq error (exactly equivariant)" in _failed(run(exp, seed=0,
+                                                                           overrides=over))
+    monkeypatch.undo()
+    # an exactly equivariant "clone" below d (W = C, as if identified) fails the >= 1e-3 floor
+    # and the 1 - N/d law
+    monkeypatch.setattr(cl, "orthogonal_circulant", lambda d, rng: np.eye(d))
+    monkeypatch.setattr(cl, "min_norm_linear", lambda X, Y: np.eye(X.shape[1]))
+    res = run(exp, seed=0, overrides=over)
+    assert "d=16 N=15: min eq error > 0.001" in _failed(res)
+    law = next(c for c in res.checks if c.name == "d=16 N=15: mean clone error = 1 - N/d")
+    assert law.verdict in ("fail", "invalid") and res.verdict != "pass"  # 0 +- 0 vs 1/16
+
+
+def test_bilinear_lower_bound_plant(monkeypatch):
+    import verify.experiments.clone_linear as cl
+    from verify.models.cloning import conv_tensor
+
+    # a fit that returns the convolution tensor even from n^2 - 1 pairs (as if identified):
+    # the ">= 1e-6" check at N = n^2 - 1 must fail
+    monkeypatch.setattr(cl, "fit_bilinear", lambda x, tau, Y: (conv_tensor(x.shape[1]),
+                                                              x.shape[1] ** 2))
+    failed = _failed(run(get("clone-bilinear"), quick=True, seed=0))
+    assert "n=8 N=63: eq error for unseen tau > 1e-06" in failed
