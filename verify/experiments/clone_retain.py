@@ -134,7 +134,7 @@ CLONE_RETAIN_BREAK = register(Experiment(
         Param("sigma", float, 0.5, "noise standard deviation", low=0.0),
         Param("train", int, 512, "training examples per task", low=8),
         Param("test", int, 1000, "test examples per task", low=2),
-        Param("steps", int, 1500, "Adam steps per model", quick=300, low=1),
+        Param("steps", int, 1000, "Adam steps per model", quick=300, low=1),
         Param("seeds", int, 3, "independent repetitions", quick=1, low=1),
         Param("clone_N", int, 400, "pairs the bilinear clone is fitted on (>= n^2)", low=1),
         Param("lr", float, 1e-2, "Adam learning rate (cosine decay)", low=0.0),
