@@ -177,8 +177,13 @@ def test_entry_points_are_listed_with_origin_and_a_broken_one_is_one_line(tmp_pa
     (site / "goodplug.py").write_text(textwrap.dedent(GOOD.format(slug="ep-mean",
                                                                   predicted="0.0")))
     (site / "badplug.py").write_text("raise RuntimeError('broken on purpose')\n")
+    # a function entry point returns its experiments instead of registering them
+    fn_source = GOOD.format(slug="ep-fn", predicted="0.0").replace(
+        "register(Experiment(", "def make():\n    return (Experiment(")
+    (site / "fnplug.py").write_text(textwrap.dedent(fn_source))
     fake_distribution(site, "goodplug", "goodplug")
     fake_distribution(site, "badplug", "badplug")
+    fake_distribution(site, "fnplug", "fnplug:make")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
     proc = subprocess.run([sys.executable, "-m", "verify", "list"], capture_output=True,
                           text=True, env=env, cwd=tmp_path, check=False)
@@ -186,5 +191,7 @@ def test_entry_points_are_listed_with_origin_and_a_broken_one_is_one_line(tmp_pa
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("ep-mean")]
     assert line and "[entry point goodplug:mine (goodplug)]" in line[0]
     assert "ez-gap" in proc.stdout
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("ep-fn")]
+    assert line and "[entry point fnplug:mine (fnplug:make)]" in line[0]
     err = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert err == ["error: entry point badplug:mine (badplug): RuntimeError: broken on purpose"]

@@ -123,3 +123,20 @@ def test_report_latex_compiles_with_a_figure(tmp_path, subset_registry, capsys):
     assert (out / "figures" / "wang_lower_bound.pdf").exists()
     assert "figures/wang_lower_bound.pdf" in (out / "report.tex").read_text()
     assert "figures/wang_lower_bound.png" in (out / "report.md").read_text()
+
+
+def test_report_includes_a_calibration_run(tmp_path, subset_registry, capsys, monkeypatch):
+    cal, out = tmp_path / "cal.json", tmp_path / "rep"
+    monkeypatch.setenv("EQUIBOUNDS_CACHE", str(tmp_path / "cache"))
+    assert main(["calibrate", "wang-cls-lb", "--seeds", "4", "--json", str(cal)]) == 0
+    recs = json.loads(cal.read_text())
+    assert recs and all(r["slug"] == "wang-cls-lb" for r in recs)
+    assert main(["report", "wang-cls-lb", "--quick", "--out", str(out), "--no-pdf",
+                 "--calibration", str(cal)]) == 0
+    md = (out / "report.md").read_text()
+    assert "**Calibration**" in md
+    for r in recs:
+        row = [ln for ln in md.splitlines() if ln.startswith(f"| {r['check']} | {r['size']} |")]
+        assert row and f"{100 * r['false_failure_rate']:.1f} %" in row[0]
+        assert f"{100 * r['detection_rate']:.1f} %" in row[0]
+    assert json.loads((out / "report.json").read_text())["experiments"][0]["calibration"] == recs

@@ -32,14 +32,29 @@ def report_problems(lines) -> None:
             print(f"error: {line}", file=sys.stderr)
 
 
-def load_plugins(specs: list[str]) -> list[str]:
-    """Load the ``--plugin`` s (and, through discovery, the installed entry points); return the
-    lines of those that failed, after printing every problem."""
-    warnings.simplefilter("ignore", PluginWarning)  # printed below, as one line each
-    bad = []
-    from .engine.experiment import discover
+def _print_plugin_warnings() -> None:
+    """Show a :class:`PluginWarning` (an installed plugin that failed while the registry was
+    being discovered) as one ``error:`` line; other warnings as usual."""
+    if getattr(warnings.showwarning, "_equibounds", False):
+        return
+    original = warnings.showwarning
 
-    discover()
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, PluginWarning):
+            report_problems([str(message)])
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    show._equibounds = True
+    warnings.showwarning = show
+
+
+def load_plugins(specs: list[str]) -> list[str]:
+    """Load the ``--plugin`` s; return the lines of those that failed, after printing them.
+    Installed plugins (entry points) load when the registry is first used, which a command
+    that needs no experiment never does; their failures are printed then."""
+    _print_plugin_warnings()
+    bad = []
     for spec in specs:
         try:
             load_plugin(spec)
