@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -120,6 +121,18 @@ def _check_json_target(path: str | None) -> None:
         raise UsageError(f"--json {path!r}: directory {str(parent)!r} does not exist")
     if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise UsageError(f"--json {path!r} is not writable")
+
+
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}")
+
+
+def _check_scheduler(address: str) -> None:
+    """A Dask scheduler address must look like ``[tcp://]host:port`` (checked before the run)."""
+    if not address.strip():
+        raise UsageError("--scheduler is empty; give an address such as tcp://host:8786")
+    if not _ADDRESS.fullmatch(address.strip()) or int(address.rsplit(":", 1)[1]) > 65535:
+        raise UsageError(f"--scheduler {address!r} is not a scheduler address; give "
+                         "[tcp://]host:port, e.g. tcp://127.0.0.1:8786")
 
 
 def _strict(x):
@@ -241,8 +254,8 @@ def _execute(args) -> int:
     from .engine.runner import Interrupted, SchedulerLost, run_many
 
     _check_json_target(args.json)
-    if args.scheduler is not None and not args.scheduler.strip():
-        raise UsageError("--scheduler is empty; give an address such as tcp://host:8786")
+    if args.scheduler is not None:
+        _check_scheduler(args.scheduler)
     if args.cmd == "all":
         items = [(e, e.resolve(args.quick)) for e in discover().values() if e.in_all]
         items, problems = plannable(items)
@@ -338,8 +351,9 @@ def _main(argv: list[str] | None) -> int:
             from .budget_cmd import run_budget_command
 
             return run_budget_command(args)
-        if not (0 < args.alpha < 1):  # also rejects nan
-            raise UsageError(f"--alpha must lie in (0, 1), got {args.alpha}")
+        if not (1e-12 <= args.alpha < 1):  # also rejects nan
+            raise UsageError(f"--alpha must lie in [1e-12, 1) (a family-wise false-failure "
+                             f"rate), got {args.alpha}")
         if args.seed < 0:
             raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
         return _execute(args)

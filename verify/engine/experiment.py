@@ -95,6 +95,8 @@ class Param:
     quick: Any = _SAME
     choices: tuple | None = None
     low: float | None = None  # inclusive lower limit for numbers
+    high: float | None = None  # inclusive upper limit (what fits in memory, time, float64)
+    why: str = ""  # why the limits are what they are (shown when one is crossed)
 
     def value(self, quick: bool) -> Any:
         return self.default if (not quick or isinstance(self.quick, _Same)) else self.quick
@@ -123,8 +125,12 @@ class Param:
         if self.choices is not None and v not in self.choices:
             raise UsageError(f"parameter {self.name} must be one of {', '.join(self.choices)}; "
                              f"got {text!r}")
-        if self.low is not None and v < self.low:
-            raise UsageError(f"parameter {self.name} must be at least {self.low:g}, got {text!r}")
+        if (self.low is not None and v < self.low) or (self.high is not None and v > self.high):
+            lim = (f"lie in [{self.low:g}, {self.high:g}]" if self.low is not None and
+                   self.high is not None else f"be at least {self.low:g}" if self.high is None
+                   else f"be at most {self.high:g}")
+            why = f" ({self.why})" if self.why else ""
+            raise UsageError(f"parameter {self.name} must {lim}{why}, got {text!r}")
         return v
 
 

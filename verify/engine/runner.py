@@ -266,16 +266,18 @@ def _dask(calls, scheduler: str):
     except ImportError:
         raise UsageError("--scheduler needs the dask extra: pip install "
                          "'equibounds[dask]'") from None
+    quiet = _QuietLogs("distributed", "tornado", "asyncio")  # its reconnect tracebacks
     try:
         client = Client(scheduler, timeout="10s", set_as_default=False)
     except (OSError, ValueError, TypeError) as e:
+        quiet.restore()
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler!r}: "
                          f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
     try:
         futures = [client.submit(_call, i, spec, ss, True, pure=False, key=f"equibounds-{i}-"
                                  f"{os.getpid()}-{time.time_ns()}") for i, spec, ss in calls]
         pending = set(futures)
-        for f in as_completed(futures):
+        for f in as_completed(futures, loop=client.loop):
             pending.discard(f)
             if f.status == "cancelled" or client.status not in ("running", "connecting"):
                 raise SchedulerLost(f"lost the Dask scheduler at {scheduler} with "
@@ -294,4 +296,23 @@ def _dask(calls, scheduler: str):
             client.close(timeout=2)
         except Exception:  # noqa: BLE001  closing a client whose scheduler is gone
             pass
+        quiet.restore()
+
+
+class _QuietLogs:
+    """Raise the named loggers to CRITICAL until ``restore()`` (one line per problem is ours)."""
+
+    def __init__(self, *names: str):
+        import logging
+
+        self.saved = {n: logging.getLogger(n).level for n in names}
+        for n in names:
+            logging.getLogger(n).setLevel(logging.CRITICAL)
+
+    def restore(self) -> None:
+        import logging
+
+        for n, level in self.saved.items():
+            logging.getLogger(n).setLevel(level)
+        self.saved = {}
 

@@ -50,6 +50,8 @@ EXACT_TOL = 1e-12
 MID_TOL = 1e-10
 #: Training hyper-parameters (those of the independent prototype whose barriers are ``PROTOTYPE``).
 MOMENTUM, WEIGHT_DECAY = 0.9, 5e-4
+#: Peak learning rates beyond 1 make SGD with momentum 0.9 blow up (lr = 1e6 overflows to inf)
+LR_WHY = "beyond 1, SGD with momentum 0.9 blows up"
 #: The prototype's augmented-arm numbers (loss barrier flip / two-net), theory §3.
 PROTOTYPE = {"1x64": (0.021, 0.047), "2x16": (0.043, 0.319), "2x32": (0.044, 0.137),
              "2x64": (0.042, 0.095), "2x128": (0.041, 0.077), "2x256": (0.035, 0.059)}
@@ -488,7 +490,8 @@ BK_MERGE_MLP = register(Experiment(
             Param("seeds", int, 6, "seeds (pairs of independently trained nets) per size and "
                   "arm", low=2),
             Param("epochs", int, 40, "training epochs", low=1),
-            Param("lr", float, 0.05, "peak learning rate (linear decay to 0)", low=0.0),
+            Param("lr", float, 0.05, "peak learning rate (linear decay to 0)", low=1e-6,
+                  high=1.0, why=LR_WHY),
             Param("batch", int, 64, "minibatch size", low=1)),
     planner=plan_merge_mlp, details=__doc__,
 ))
@@ -513,7 +516,7 @@ BK_MERGE_CNN = register(Experiment(
                   choices=("both", "none", "aug")),
             Param("seeds", int, 4, "seeds per arm", quick=2, low=2),
             Param("epochs", int, 30, "training epochs (5 % warm-up)", quick=5, low=1),
-            Param("lr", float, 0.05, "peak learning rate", low=0.0),
+            Param("lr", float, 0.05, "peak learning rate", low=1e-6, high=1.0, why=LR_WHY),
             Param("batch", int, 64, "minibatch size", low=1)),
     planner=plan_merge_cnn, details=__doc__,
 ))

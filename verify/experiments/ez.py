@@ -24,7 +24,17 @@ from bounds.generalization import ez_gap
 
 from ..engine.experiment import Experiment, Param, Plan, TaskSpec, gather, register
 from ..engine.stats import Check, mean_se, through_origin_slope
-from .lg_setting import LG_PARAMS, SETTING_KEYS, batches, lg_batch, lg_setting
+from .lg_setting import (
+    LG_PARAMS,
+    MAX_BATCH,
+    MAX_TRIALS,
+    SCALE,
+    SCALE_WHY,
+    SETTING_KEYS,
+    batches,
+    lg_batch,
+    lg_setting,
+)
 
 #: Full-run configurations: (group, channels, output, n, sigma, sigma_x)
 CATALOGUE = (
@@ -36,11 +46,13 @@ CATALOGUE = (
 
 PARAMS = LG_PARAMS + (
     Param("n", int, 20, "sample size (needs n > d + 1; verdicts need n >= d + 5)", low=1),
-    Param("sigma", float, 0.7, "noise standard deviation per output", low=0.0),
+    Param("sigma", float, 0.7, "noise standard deviation per output", low=SCALE[0],
+          high=SCALE[1], why=SCALE_WHY),
     Param("sigma_x", float, 1.3, "input standard deviation (the gap does not depend on it)",
-          low=0.0),
-    Param("trials", int, 40_000, "Monte Carlo trials per setting", quick=4_000, low=100),
-    Param("batch", int, 20_000, "trials per task", low=100),
+          low=SCALE[0], high=SCALE[1], why=SCALE_WHY),
+    Param("trials", int, 40_000, "Monte Carlo trials per setting", quick=4_000, low=100,
+          high=MAX_TRIALS),
+    Param("batch", int, 20_000, "trials per task", low=100, high=MAX_BATCH),
     Param("slope", bool, True, "also fit the slope of the gap against 1/(n-d-1)", quick=False),
     Param("slope_points", int, 6, "sample sizes in the slope fit", low=2),
     Param("method", str, "bartlett", "bartlett: sample (X^T X, X^T Xi) exactly; raw: draw data",

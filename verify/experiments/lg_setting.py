@@ -9,6 +9,7 @@ orthonormal basis Q of E, with one clear error per bad setting.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,19 +20,35 @@ from ..models.montecarlo import lg_stats
 from ..symmetry.permutation import PermGroup
 from ..symmetry.projection import equivariant_basis
 
-__all__ = ["LG_PARAMS", "SETTING_KEYS", "LGSetting", "batches", "lg_batch", "lg_setting",
+__all__ = ["LG_PARAMS", "MAX_BATCH", "MAX_D", "MAX_DK", "MAX_TRIALS", "SCALE", "SCALE_WHY",
+           "SETTING_KEYS", "LGSetting", "batches", "lg_batch", "lg_setting",
            "perp_direction"]
+
+#: Largest input / output dimension and d k: E's basis Q is (d k) x dim E and its Reynolds
+#: projection is built from (d k)^2 Kronecker products per group element, so beyond d k = 1024
+#: planning alone takes minutes and gigabytes.
+MAX_D = 64
+MAX_DK = 1024
+#: Noise and input scales: the per-trial statistics hold their fourth powers (variances of
+#: squared errors), which over- or underflow in float64 beyond this range.
+SCALE = (1e-50, 1e50)
+SCALE_WHY = "its fourth power must stay inside float64"
+#: Trials per setting and per task (a task's arrays are batch x d x k).
+MAX_TRIALS = 10**8
+MAX_BATCH = 10**6
 
 #: Parameters that describe the LG setting (the experiments add n, sigma, trials, ...).
 LG_PARAMS = (
     Param("group", str, "C6", "group acting by permuting coordinates: C<m>, D<m>, S<m>, "
           "A<m> (S<m>, A<m> by generators for any m)"),
-    Param("channels", int, 1, "copies of the permutation action (d = m * channels)", low=1),
-    Param("d", int, None, "input dimension; auto = m * channels (must match if given)", low=1),
+    Param("channels", int, 1, "copies of the permutation action (d = m * channels)", low=1,
+          high=MAX_D),
+    Param("d", int, None, "input dimension; auto = m * channels (must match if given)", low=1,
+          high=MAX_D),
     Param("output", str, "invariant", "invariant: G acts trivially on R^k; equivariant: "
           "Y = R^d with the same action (k = d)", choices=("invariant", "equivariant")),
     Param("k", int, None, "output dimension; auto = 1 for invariant output, d for equivariant",
-          low=1),
+          low=1, high=MAX_D),
 )
 SETTING_KEYS = frozenset(p.name for p in LG_PARAMS)
 
@@ -53,7 +70,12 @@ class LGSetting:
 
 
 def lg_setting(group: str, channels: int, d: int | None, output: str, k: int) -> LGSetting:
-    """Build the representations for the LG experiments; :class:`UsageError` on bad input."""
+    """Build the representations for the LG experiments; :class:`UsageError` on bad input
+    (including sizes beyond :data:`MAX_D` and :data:`MAX_DK`, refused before any work)."""
+    size = re.fullmatch(r"\s*[CDSA]\(?(\d+)\)?\s*", str(group))
+    if size and int(size.group(1)) * channels > MAX_D:
+        raise UsageError(f"group {group.strip()} with {channels} channel(s) acts on "
+                         f"d = {int(size.group(1)) * channels} coordinates; at most {MAX_D} fit")
     try:
         G = parse_group(group)
     except ValueError as e:
@@ -75,6 +97,9 @@ def lg_setting(group: str, channels: int, d: int | None, output: str, k: int) ->
     else:
         k = 1 if k is None else k
         rep_out = G.trivial(k)
+    if d > MAX_D or k > MAX_D or d * k > MAX_DK:
+        raise UsageError(f"d = {d}, k = {k} give d k = {d * k} linear maps to project; at most "
+                         f"d, k <= {MAX_D} and d k <= {MAX_DK} fit in memory and time")
     return LGSetting(G, rep_in, rep_out, m, d, k, fixed_dim(rep_in, rep_out),
                      equivariant_basis(rep_in, rep_out))
 

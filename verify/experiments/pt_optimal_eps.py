@@ -40,7 +40,17 @@ from bounds import approximation as ap
 
 from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
 from ..engine.stats import Check, delta_se, mean_se
-from .lg_setting import LG_PARAMS, batches, lg_batch, lg_setting, perp_direction
+from .lg_setting import (
+    LG_PARAMS,
+    MAX_BATCH,
+    MAX_TRIALS,
+    SCALE,
+    SCALE_WHY,
+    batches,
+    lg_batch,
+    lg_setting,
+    perp_direction,
+)
 
 RATIOS = (0.1, 0.5, 1.0, 2.0, 10.0)
 T_GRID = tuple(np.round(np.linspace(0, 1, 21), 10))
@@ -48,11 +58,14 @@ T_GRID = tuple(np.round(np.linspace(0, 1, 21), 10))
 PARAMS = LG_PARAMS + (
     Param("n", int, 12, "sample size (needs n > d + 1; verdicts need n >= d + 5)", low=1),
     Param("eta", float, math.sqrt(0.466), "data equivariance error eta = sigma_x |Theta_perp|",
-          low=0.0),
-    Param("sigma", float, 1.0, "noise standard deviation per output", low=0.0),
-    Param("sigma_x", float, 1.0, "input standard deviation", low=0.0),
-    Param("trials", int, 50_000, "Monte Carlo trials per setting", quick=5_000, low=100),
-    Param("batch", int, 25_000, "trials per task", low=100),
+          low=SCALE[0], high=SCALE[1], why=SCALE_WHY),
+    Param("sigma", float, 1.0, "noise standard deviation per output", low=SCALE[0],
+          high=SCALE[1], why=SCALE_WHY),
+    Param("sigma_x", float, 1.0, "input standard deviation", low=SCALE[0], high=SCALE[1],
+          why=SCALE_WHY),
+    Param("trials", int, 50_000, "Monte Carlo trials per setting", quick=5_000, low=100,
+          high=MAX_TRIALS),
+    Param("batch", int, 25_000, "trials per task", low=100, high=MAX_BATCH),
     Param("sweep", bool, True, "also sweep eta^2/v and n", quick=False),
     Param("method", str, "bartlett", "bartlett (sufficient statistics) or raw (data)",
           choices=("bartlett", "raw")),

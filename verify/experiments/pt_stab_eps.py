@@ -244,8 +244,9 @@ def make_plan(exp: Experiment, v: dict, statements: dict | None = None,
 
 PARAMS = (
     Param("order", int, 360, "m: the group C_m of rotations by 2 pi k/m (= angular grid points)",
-          low=2),
-    Param("radii", int, 50, "radial grid points r_i = (i + 1/2)/R", quick=10, low=1),
+          low=2, high=3600, why="every one of the m rotations is compared on the m x radii "
+          "grid: m^2 radii work"),
+    Param("radii", int, 50, "radial grid points r_i = (i + 1/2)/R", quick=10, low=1, high=500),
     Param("alpha", float, 0.3, "amplitude of the non-invariant bump alpha cos(2 theta) chi",
           low=0.0),
     Param("eps_rel", str, "0,0.1,0.3,0.6,0.9", "eps values as fractions of max_g e_g (per "
