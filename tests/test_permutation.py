@@ -181,3 +181,17 @@ def test_optimal_eps_at_s32():
     res = run(get("pt-optimal-eps"), quick=True, seed=0,
               overrides={"group": "S32", "output": "equivariant", "n": "100"})
     assert res.verdict == "pass"
+
+
+def test_basis_bench_methods_agree_and_format():
+    from verify.bench_basis import _generators, _listing, format_basis_bench
+
+    rows = []
+    for case in ("V->V", "VxV->V"):
+        (sg, rg), (sl, rl) = _generators(5, case), _listing(5, case)
+        assert rg == rl == {"V->V": 2, "VxV->V": 5}[case]
+        rows += [dict(n=5, case=case, method="generators", seconds=sg, dim_e=rg),
+                 dict(n=5, case=case, method="listing", seconds=sl, dim_e=rl)]
+    rows.append(dict(n=None, case="-", method="emlp", seconds=None, dim_e=None, note="skipped"))
+    text = format_basis_bench(rows)
+    assert text.count("listing") == 2 and "skipped" in text

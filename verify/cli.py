@@ -89,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     add_budget_parser(sub)
     b = sub.add_parser("bench", help="numba vs numpy throughput, as ratios from one run")
     b.add_argument("--quick", action="store_true")
+    b.add_argument("--basis", action="store_true", help="only the S_n equivariant-basis "
+                   "timings (generators vs listing vs emlp)")
     return p
 
 
@@ -334,7 +336,11 @@ def _main(argv: list[str] | None) -> int:
         if args.cmd == "bench":
             from .bench import format_bench, run_bench
 
-            print(format_bench(run_bench(quick=args.quick)))
+            if not args.basis:
+                print(format_bench(run_bench(quick=args.quick)) + "\n")
+            from .bench_basis import format_basis_bench, run_basis_bench
+
+            print(format_basis_bench(run_basis_bench(quick=args.quick)))
             return 0
         if args.cmd == "report":
             return max(run_report_command(args, argv), 2 if args.bad_plugins else 0)
