@@ -106,8 +106,8 @@ def run_basis_bench(quick: bool = True) -> list[dict]:
 def format_basis_bench(rows: list[dict]) -> str:
     """A table: n, case, dim E, seconds per method and the ratio to the generator method."""
     gen = {(r["n"], r["case"]): r["seconds"] for r in rows if r["method"] == "generators"}
-    lines = ["equivariant basis of S_n: V -> V and V(x)V -> V (seconds; ratio = method / "
-             "generators)",
+    title = "equivariant basis of S_n: V -> V and V(x)V -> V (seconds; ratio = method / generators)"
+    lines = [title,
              f"{'case':<8} {'n':>4} {'dim E':>6} {'method':<11} {'seconds':>10} {'ratio':>10}"]
     for r in rows:
         if r["seconds"] is None:
