@@ -128,7 +128,7 @@ def test_report_latex_compiles_with_a_figure(tmp_path, subset_registry, capsys):
 def test_report_includes_a_calibration_run(tmp_path, subset_registry, capsys, monkeypatch):
     cal, out = tmp_path / "cal.json", tmp_path / "rep"
     monkeypatch.setenv("EQUIBOUNDS_CACHE", str(tmp_path / "cache"))
-    assert main(["calibrate", "wang-cls-lb", "--seeds", "4", "--json", str(cal)]) == 0
+    assert main(["calibrate", "wang-cls-lb", "--seeds", "2", "--json", str(cal)]) == 0
     recs = json.loads(cal.read_text())
     assert recs and all(r["slug"] == "wang-cls-lb" for r in recs)
     assert main(["report", "wang-cls-lb", "--quick", "--out", str(out), "--no-pdf",
