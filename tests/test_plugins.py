@@ -195,3 +195,24 @@ def test_entry_points_are_listed_with_origin_and_a_broken_one_is_one_line(tmp_pa
     assert line and "[entry point fnplug:mine (fnplug:make)]" in line[0]
     err = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert err == ["error: entry point badplug:mine (badplug): RuntimeError: broken on purpose"]
+
+
+def test_editing_a_module_plugin_changes_its_task_keys(tmp_path, monkeypatch):
+    import importlib
+
+    import numpy as np
+
+    from verify.engine import cache
+    from verify.engine.experiment import TaskSpec
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = tmp_path / "equibounds_modplug.py"
+    path.write_text("def draws(rng, count):\n    return rng.standard_normal(count)\n")
+    mod = importlib.import_module("equibounds_modplug")
+    spec, seed = TaskSpec(mod.draws, {"count": 3}), np.random.SeedSequence(0)
+    before = cache.task_key(spec, seed)
+    assert cache.task_key(spec, seed) == before
+    path.write_text("def draws(rng, count):\n    return 2 * rng.standard_normal(count)\n")
+    cache._plugin_source.cache_clear()  # a new process reads the file afresh
+    assert cache.task_key(spec, seed) != before
+    sys.modules.pop("equibounds_modplug", None)

@@ -4,9 +4,10 @@ A task's output depends only on its function, its keyword arguments, its seed, t
 code and the numerical libraries, so the key is a SHA-256 of: the function's qualified name, a
 canonical digest of the kwargs (numpy arrays by dtype, shape and bytes), the task's
 SeedSequence (entropy and spawn key), a fingerprint of the package's source (every ``.py`` file
-of ``bounds`` and ``verify``), the versions of Python, numpy, scipy, numba and scikit-learn, and
-the format version.  Reduce steps (cheap, and where predictions enter) always rerun, so a test
-that plants a wrong statement never meets a cached verdict.
+of ``bounds`` and ``verify``), the versions of Python, numpy, scipy, numba and scikit-learn, the
+format version, and for a plugin's task the digest of its module's source.  Reduce steps
+(cheap, and where predictions enter) always rerun, so a test that plants a wrong statement never
+meets a cached verdict.
 
 One entry is one ``KEY.npz`` (numpy's zip of ``.npy`` arrays, read with ``allow_pickle=False``):
 
@@ -192,7 +193,23 @@ def task_key(spec, seed_seq: np.random.SeedSequence) -> str | None:
     except (TypeError, AttributeError):
         return None
     h.update(_fingerprint().encode())
+    h.update(_plugin_source(spec.fn.__module__).encode())
     return h.hexdigest()
+
+
+@cache
+def _plugin_source(module: str) -> str:
+    """The digest of the source file of a task function's module when it lies outside this
+    package (a plugin imported by name), so that editing the plugin invalidates its cached
+    outputs; "" for the package's own modules.  (A plugin loaded from a file already carries
+    the digest of its source in its module name.)"""
+    if module.split(".")[0] in ("bounds", "verify"):
+        return ""
+    path = getattr(sys.modules.get(module), "__file__", None)
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except (TypeError, OSError):
+        return ""
 
 
 # ----------------------------------------------------------------------------- files
