@@ -173,8 +173,8 @@ def run_report_command(args, argv: list[str] | None = None) -> int:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
     calibration = _calibration(args.calibration)
     if args.slugs:
-        exps = [get(resolve_target(s)) for s in args.slugs]
-        items = [(e, e.resolve(args.quick)) for e in dict.fromkeys(exps)]
+        exps = {e.slug: e for e in (get(resolve_target(s)) for s in args.slugs)}
+        items = [(e, e.resolve(args.quick)) for e in exps.values()]
     else:
         items = [(e, e.resolve(args.quick)) for e in discover().values() if e.in_all]
     items, problems = plannable(items)
