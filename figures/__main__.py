@@ -24,7 +24,7 @@ FIGURES = {"ez_gap": ez_gap.make, "optimal_eps": optimal_eps.make,
            "relaxed_rf": relaxed_rf.make, "approx_lp": approx_lp.make,
            "bk_merge": bk_merge.make, "wang_lower_bound": wang_lower_bound.make,
            "sample_gain": sample_gain.make, "cloning": cloning.make,
-           "equivcnp": equivcnp.make}
+           "equivcnp": equivcnp.make, "equivcnp_image": equivcnp.make_image}
 
 
 def main(argv=None) -> int:

@@ -11,6 +11,10 @@ task translated by 4 (right): context points, the predictive mean and a ±2σ ba
 model, and the oracle's mean (dashed) for reference.
 
 Both read one ``equivcnp-shift`` run (cached task outputs are reused).
+
+``equivcnp_image``: context (unobserved pixels in blue), target and the two zero-shot
+completions for an upright, a rotated and a rotated-and-scaled test digit (one
+``equivcnp-image`` run), with each model's mean test MSE on that test set.
 """
 
 from __future__ import annotations
@@ -85,3 +89,46 @@ def _prediction_figure(res, out):
 def make(quick: bool = False, seed: int = 0, out=None):
     res = run(get("equivcnp-shift"), quick=quick, seed=seed, cache=True)
     return _shift_figure(res, out) + _prediction_figure(res, out), [res]
+
+
+def make_image(quick: bool = False, seed: int = 0, out=None):
+    """Figure ``equivcnp_image``: for an upright and a rotated test digit, the context, the
+    target and the completions of the T(2)- and the R×SO(2)-equivariant model (both fitted on
+    upright digits only)."""
+    from verify.experiments import equivcnp_image  # noqa: F401  (registers equivcnp-image)
+    res = run(get("equivcnp-image"), quick=quick, seed=seed, cache=True)
+    o = res.data["outputs"]
+    kinds = ("upright", "rotated", "rotated+scaled")
+    import matplotlib.pyplot as plt
+
+    figure(1)  # applies the shared style
+    plt.close("all")
+    fig, axes = plt.subplots(len(kinds), 4, figsize=(4.2, 1.1 * len(kinds) + 0.3))
+    cols = ("context", "target", "T(2) model", "R×SO(2) model")
+    for r, kind in enumerate(kinds):
+        ex_t, ex_r = o["T2"][f"example {kind}"], o["RxSO2"][f"example {kind}"]
+        img = np.asarray(ex_t["image"]).reshape(16, 16)
+        mask = np.asarray(ex_t["mask"]).reshape(16, 16) > 0
+        ctx = np.where(mask, img, np.nan)
+        panels = (ctx, img, np.asarray(ex_t["prediction"]).reshape(16, 16),
+                  np.asarray(ex_r["prediction"]).reshape(16, 16))
+        for c, p in enumerate(panels):
+            ax = axes[r, c]
+            cmap = plt.get_cmap("gray_r").copy()
+            cmap.set_bad("#c9dcec")
+            ax.imshow(p, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            for sp in ax.spines.values():
+                sp.set_visible(True)
+                sp.set_linewidth(0.4)
+            if r == 0:
+                ax.set_title(cols[c], fontsize=7)
+            if c == 0:
+                ax.set_ylabel(kind, fontsize=7)
+            if c >= 2:
+                mse = np.mean(o["T2" if c == 2 else "RxSO2"][kind])
+                ax.set_xlabel(f"test MSE {mse:.3f}", fontsize=6)
+    fig.suptitle("zero-shot completion, models fitted on upright digits", fontsize=8)
+    return save(fig, "equivcnp_image", out), [res]

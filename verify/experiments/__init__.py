@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     clone_retain,
     clone_train,
     equivcnp_exact,
+    equivcnp_image,
     equivcnp_models,
     equivcnp_trained,
     ez,
