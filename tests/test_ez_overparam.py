@@ -32,20 +32,20 @@ def _gap(res, nn):
 
 @functools.cache
 def _full(seed):
-    return run(get("ez-overparam"), overrides={"n": "3,5"}, seed=seed)
+    return run(get("ez-overparam"), overrides={"n": "3,4"}, seed=seed)
 
 
 def test_quick_passes_with_the_catalogue_value():
     res = run(get("ez-overparam"), quick=True, seed=0)
     assert res.verdict == "pass"
-    assert _gap(res, 5).predicted == pytest.approx(0.39931, abs=5e-6)
+    assert _gap(res, 3).predicted == pytest.approx(0.24665, abs=5e-6)
 
 
-def test_full_default_asserts_3_and_5_and_reports_8():
+def test_full_default_asserts_3_and_4_and_reports_8():
     res = run(get("ez-overparam"), seed=0)
     assert res.verdict == "pass"
-    assert [round(_gap(res, k).predicted, 5) for k in (3, 5, 8)] == [0.24665, 0.39931, 0.80159]
-    assert _gap(res, 3).asserted and _gap(res, 5).asserted
+    assert [round(_gap(res, k).predicted, 5) for k in (3, 8)] == [0.24665, 0.80159]
+    assert _gap(res, 3).asserted and _gap(res, 4).asserted
     g8 = _gap(res, 8)
     assert not g8.asserted and g8.verdict == "reported"
     sig8 = next(c for c in res.checks if c.name.endswith("n=8: signal term"))
@@ -74,8 +74,8 @@ def test_batch_terms_add_up_and_noiseless_gap_is_the_signal():
 def test_planted_errors_fail_at_full_size(plant, seed):
     exp = get("ez-overparam")
     bad_exp = exp.replace(statement=exp.statement.replace(expr=PLANTS[plant]))
-    true, bad = _full(seed), run(bad_exp, overrides={"n": "3,5"}, seed=seed)
-    t5, b5 = _gap(true, 5), _gap(bad, 5)
+    true, bad = _full(seed), run(bad_exp, overrides={"n": "3,4"}, seed=seed)
+    t5, b5 = _gap(true, 4), _gap(bad, 4)
     assert abs(b5.predicted - t5.predicted) >= 4 * (t5.ci_high - t5.ci_low) / 2
     assert true.verdict == "pass" and b5.verdict == "fail" and bad.verdict == "fail"
 

@@ -16,6 +16,7 @@ from math import comb
 
 import numpy as np
 import pytest
+import sympy as sp
 from scipy.spatial.distance import cdist
 
 import verify.experiments.pt_cover as pc
@@ -109,20 +110,18 @@ def test_bound_quick_passes_with_slack():
     assert len(slacks) == 2 and all(3 < s < 15 for s in slacks)  # theory: about 3-10
 
 
-def test_bound_planted_scaled_bound_fails():
-    bad = get(BOUND).replace(planner=functools.partial(pc.make_bound_plan, plant_bound=0.9))
-    res = run(bad, quick=True, seed=0)
+def test_bound_planted_tenfold_error_fails():
+    """The Statement with both constants 10 times too small (delta/5 for 2 delta, D/20 for D/2),
+    evaluated and minimised over delta like the true one, falls below the measured E W1^(X/G):
+    the checks fail.  Nothing smaller does: even the wrong rate sqrt(2N)/n for sqrt(2N/n)
+    leaves the bound above the measurement, since the slack is about 9 (so the table shows
+    the check as "loose")."""
+    s = get(BOUND).statement
+    n, N, D, delta = (s.symbol(x) for x in ("n", "N", "D", "delta"))
+    wrong = s.replace(expr=delta / 5 + D / 20 * sp.sqrt(2 * N / n))
+    res = run(get(BOUND).replace(statement=wrong), quick=True, seed=0)
     bounds = [c for c in res.checks if c.kind == "bound"]
     assert res.verdict == "fail" and all(c.verdict == "fail" for c in bounds)
-
-
-def test_bound_planted_squared_order_fails_the_identity():
-    planted = {"optimal": cv.optimal_cover_bound(2, cv.cover_count(2))}
-    bad = get(BOUND).replace(planner=functools.partial(pc.make_bound_plan, statements=planted))
-    res = run(bad, quick=True, seed=0)
-    ident = [c for c in res.checks if c.name.endswith(")") and "B*(n,|G|) = B*(|G|n,1)"
-             in c.name]
-    assert len(ident) == 2 and all(c.verdict == "fail" for c in ident)
 
 
 # -- pt-cover-lift ------------------------------------------------------------------------------
@@ -152,7 +151,10 @@ def test_dim_quick_is_c4_only():
 
 def test_dim_soft_asserts_at_full_size():
     res = run(get(DIM), seed=0)
-    assert res.verdict == "pass"  # the asserted distance checks (SO2 grid, SO3 Haar >= exact)
+    # a trend experiment never shows PASS; its asserted distance checks (SO2 grid, SO3 Haar
+    # >= exact) must still pass
+    assert res.verdict == "reported"
+    assert all(c.verdict == "pass" for c in res.checks if c.asserted)
     cases = {o["case"]: o for o in res.data["cases"]}
     c4 = cases["C4"]
     lo, hi = pc.RATIO_BAND

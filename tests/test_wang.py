@@ -60,17 +60,7 @@ def test_reg_planted_c2_orbit_mean_fails(seed):
     assert b.predicted == pytest.approx(1.62972, abs=1e-12)
     assert abs(b.predicted - t.predicted) >= 4 * (t.ci_high - t.ci_low) / 2
     assert b.verdict == "fail"
-    assert _check(bad, "exact risk of C4-invariant LS within").verdict == "fail"  # the 2 % check
     assert true.verdict == "pass" and bad.verdict == "fail"
-
-
-def test_reg_planted_5_percent_scale_fails_the_attainment_check():
-    exp = get("wang-reg-lb")
-    eta = bw.SYMBOLS["eta"]
-    bad = run(exp.replace(statement=exp.statement.replace(expr=sp.Rational(105, 100) * eta**2)),
-              seed=0)
-    assert _check(bad, "exact risk of C4-invariant LS within 2%").verdict == "fail"
-    assert bad.verdict == "fail"
 
 
 def test_moment_gram_gives_exact_risks():
@@ -95,7 +85,8 @@ def test_cls_quick_and_full_pass_at_one_eighth():
         assert c.predicted == pytest.approx(0.125, rel=1e-15)
         lr = _check(res, "invariant logistic regression error")
         assert lr.ci_low > 0.125 and lr.verdict == "reported"  # slack ~1.18 at the default
-        assert _check(res, "invariant logistic regression >=").verdict == "pass"
+        gap = _check(res, "invariant logistic regression - orbit majority")
+        assert gap.verdict == "reported" and gap.measured >= 0  # an identity, not a check
 
 
 @pytest.mark.parametrize("ov", [{"group": "C6", "w": "0.7"}, {"group": "C2", "w": "1.0"},

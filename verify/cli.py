@@ -209,7 +209,7 @@ def format_table(results, verbose: bool = False) -> str:
             ci = _fmt(c.measured) + ("" if c.ci_low is None else
                                      f" [{_fmt(c.ci_low)}, {_fmt(c.ci_high)}]")
             rel = {"<=": "<= ", ">=": ">= "}.get(c.relation, "") if c.kind == "bound" else ""
-            rows.append((f"  {c.name}", c.kind, rel + _fmt(c.predicted), ci, c.verdict, ""))
+            rows.append((f"  {c.name}", c.kind, rel + _fmt(c.predicted), ci, _shown(c), ""))
     widths = [min(70, max(len(row[i]) for row in rows)) for i in range(len(rows[0]))]
     lines = []
     for j, row in enumerate(rows):
@@ -217,6 +217,19 @@ def format_table(results, verbose: bool = False) -> str:
         if j == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+#: a passing bound with more room than this is shown as "loose (slack s)": it holds, but no
+#: small error in it could make it fail
+LOOSE_SLACK = 3.0
+
+
+def _shown(c) -> str:
+    """The verdict as the table shows it."""
+    if c.verdict == "pass" and c.kind == "bound" and c.slack is not None \
+            and c.slack > LOOSE_SLACK:
+        return f"loose (slack {c.slack:.3g})"
+    return c.verdict
 
 
 def _summary_row(key: str, checks: list) -> tuple:
@@ -230,6 +243,8 @@ def _summary_row(key: str, checks: list) -> tuple:
     else:
         what = f"max |meas - pred| = {max(abs(c.measured - c.predicted) for c in checks):.2g}"
     status = "pass" if all(c.verdict == "pass" for c in checks) else "reported"
+    if status == "pass" and checks[0].kind == "bound" and slack > LOOSE_SLACK:
+        status = f"loose (slack {slack:.3g})"
     return (f"  {key}: {len(checks)} checks (--verbose lists them)", checks[0].kind, "", what,
             status, "")
 

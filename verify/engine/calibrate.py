@@ -80,6 +80,7 @@ class CalRecord:
     plant: float
     m: int
     false_failures: int = 0
+    low_side: int = 0  # false failures with the prediction below the CI
     detections: int = 0
     half_width_rel: float = float("nan")
     _hw: list = field(default_factory=list, repr=False)
@@ -107,6 +108,8 @@ class CalRecord:
         return {"slug": self.slug, "check": self.check, "kind": self.kind, "size": self.size,
                 "seeds": self.seeds, "plant": self.plant, "bonferroni_m": self.m,
                 "false_failures": self.false_failures,
+                "false_failures_low_side": self.low_side,
+                "false_failures_high_side": self.false_failures - self.low_side,
                 "false_failure_rate": self.false_failure_rate,
                 "false_failure_ci": list(wilson(self.false_failures, self.seeds)),
                 "detections": self.detections, "detection_rate": self.detection_rate,
@@ -178,6 +181,8 @@ def _tally(records: dict, result, size: str, seeds: int, plant: float, alpha: fl
             result.slug, c.name, c.kind, size, seeds, plant, len(mc)))
         if _fails(c, z):
             rec.false_failures += 1
+            decided = dataclasses.replace(c).decide(z)
+            rec.low_side += bool(decided.ci_low is not None and c.predicted < decided.ci_low)
         planted = dataclasses.replace(c, predicted=c.predicted * planted_factor(c, plant))
         if _fails(planted, z):
             rec.detections += 1
@@ -192,11 +197,12 @@ def _pct(k: int, n: int) -> str:
 
 def format_calibration(records: list[CalRecord]) -> str:
     """A table: one row per check, rates in % with 95 % Wilson intervals."""
-    head = ("experiment", "check", "size", "seeds", "false fail % [CI]",
+    head = ("experiment", "check", "size", "seeds", "false fail % [CI]", "low/high",
             "detect % [CI]", "hw/|pred|", "misses")
     rows = [head]
     for r in records:
         rows.append((r.slug, r.check, r.size, str(r.seeds), _pct(r.false_failures, r.seeds),
+                     f"{r.low_side}/{r.false_failures - r.low_side}",
                      _pct(r.detections, r.seeds), f"{r.half_width_rel:.3g}",
                      ", ".join(r.misses) or "-"))
     widths = [min(48, max(len(row[i]) for row in rows)) for i in range(len(head))]
@@ -209,7 +215,8 @@ def format_calibration(records: list[CalRecord]) -> str:
         r0 = records[0]
         lines.append(f"\nplant: prediction x (1 + {r0.plant:g}) (a <= bound x (1 - {r0.plant:g})),"
                      " one check at a time; CI level of a single-experiment run (Bonferroni m ="
-                     " its asserted MC checks); targets: false failures <= 1 %, detection >= 99 %")
+                     " its asserted MC checks); low/high: false failures with the prediction below"
+                     " / above the CI; targets: false failures <= 1 %, detection >= 99 %")
     return "\n".join(lines)
 
 

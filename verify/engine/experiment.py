@@ -264,7 +264,8 @@ class Result:
             return "invalid"
         if any(c.verdict == "pending" for c in self.checks):
             return "pending"
-        return "pass" if asserted else "reported"
+        # a trend experiment is reported even when some of its sub-checks are asserted
+        return "pass" if asserted and self.kind != "trend" else "reported"
 
     def to_dict(self) -> dict:
         head = self.checks[0] if self.checks else None

@@ -6,13 +6,21 @@ r"""Elesedy–Zaidi: the exact generalization benefit of projecting least square
 
 Per trial the gap is :math:`\sigma_X^2\|Z_\perp\|_F^2` (:math:`Z=W-\Theta`), the statistic B of
 :mod:`verify.models.montecarlo`.  The prediction comes from :func:`bounds.generalization.ez_gap`; the
-measurement is the Monte Carlo mean with its standard error.  The per-trial variance is finite
-only for :math:`n\ge d+4`, so settings with :math:`n<d+5` are reported without a verdict.
+measurement is the Monte Carlo mean with its standard error.
+
+When a verdict is valid.  Given :math:`X^\top X` the gap is a Gaussian quadratic form in
+:math:`(X^\top X)^{-1}`, an inverse Wishart matrix, so its p-th moment is finite iff
+:math:`n>d+2p-1`: the variance for :math:`n\ge d+4`, the skewness for :math:`n\ge d+6`, the
+fourth moment (on which the error of the standard error itself depends) for :math:`n\ge d+8`.
+The right tail is heavy, so a normal CI on the mean fails more often on one side than its
+level; the CI is Hall's skewness-corrected interval (:mod:`verify.engine.stats`), and settings
+with :math:`n<d+8` are reported without a verdict.
 
 Default (full) run: four configurations (below) and a
-through-origin slope fit of Δ against :math:`1/(n-d-1)` over :math:`n\in[d+5,8d]` for the first
-one.  Setting any of group, channels, d, output, k, n, sigma, sigma_x checks that one setting
-instead (with its slope fit in full mode).
+through-origin slope fit of Δ against :math:`1/(n-d-1)` over :math:`n\in[d+8,8d]` for the first
+one (its skewness is that of the weighted sum of the point means).  Setting any of group,
+channels, d, output, k, n, sigma, sigma_x checks that one setting instead (with its slope fit
+in full mode).
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import sympy as sp
 from bounds.generalization import ez_gap
 
 from ..engine.experiment import Experiment, Param, Plan, TaskSpec, gather, register
-from ..engine.stats import Check, mean_se, through_origin_slope
+from ..engine.stats import Check, mean_se_skew, through_origin_slope
 from .lg_setting import (
     LG_PARAMS,
     MAX_BATCH,
@@ -37,6 +45,9 @@ from .lg_setting import (
 )
 
 #: Full-run configurations: (group, channels, output, n, sigma, sigma_x)
+#: n - d at least this for a verdict (finite fourth moment of the per-trial gap)
+MIN_EXCESS = 8
+
 CATALOGUE = (
     ("C6", 1, "invariant", 20, 0.7, 1.3),
     ("S4", 1, "equivariant", 30, 0.5, 1.0),
@@ -45,7 +56,7 @@ CATALOGUE = (
 )
 
 PARAMS = LG_PARAMS + (
-    Param("n", int, 20, "sample size (needs n > d + 1; verdicts need n >= d + 5)", low=1),
+    Param("n", int, 20, "sample size (needs n > d + 1; verdicts need n >= d + 8)", low=1),
     Param("sigma", float, 0.7, "noise standard deviation per output", low=SCALE[0],
           high=SCALE[1], why=SCALE_WHY),
     Param("sigma_x", float, 1.3, "input standard deviation (the gap does not depend on it)",
@@ -77,7 +88,8 @@ def plan(exp: Experiment, v: dict) -> Plan:
         predicted = stmt.evaluate(n=n, **kw)  # checks n > d + 1 etc. (UsageError upstream)
         ns = [n]
         if v["slope"] and ci == 0:
-            grid = np.unique(np.round(np.linspace(s.d + 5, 8 * s.d, v["slope_points"])))
+            grid = np.unique(np.round(np.linspace(s.d + MIN_EXCESS, 8 * s.d,
+                                                  v["slope_points"])))
             ns += [int(x) for x in grid if int(x) != n]
         for nn in ns:
             meta.append(dict(case=ci, group=group, channels=ch, output=output, n=nn, d=s.d,
@@ -94,15 +106,18 @@ def plan(exp: Experiment, v: dict) -> Plan:
         per = gather(tasks, outputs, len(meta))
         checks, points = [], []
         for m, outs in zip(meta, per):
-            mean, se = mean_se(np.concatenate(outs))
-            points.append({**m, "measured": mean, "se": se})
+            gaps = np.concatenate(outs)
+            mean, se, skew = mean_se_skew(gaps)
+            points.append({**m, "measured": mean, "se": se, "skew": skew,
+                           "k3": float(np.mean((gaps - mean) ** 3)) / gaps.size ** 2})
             if m["n"] == cases[m["case"]][3]:
-                ok = m["n"] >= m["d"] + 5
+                ok = m["n"] >= m["d"] + MIN_EXCESS
                 checks.append(Check(
                     f"{m['group']}{'x' + str(m['channels']) if m['channels'] > 1 else ''} "
                     f"{m['output'][:3]} d={m['d']} k={m['k']} dimE={m['dimE']} n={m['n']}",
-                    "sharp", m["predicted"], mean, se=se, asserted=ok,
-                    note="" if ok else "n < d + 5: per-trial variance infinite, no valid CI"))
+                    "sharp", m["predicted"], mean, se=se, asserted=ok, skew=skew,
+                    note="" if ok else f"n < d + {MIN_EXCESS}: per-trial fourth moment "
+                    "infinite, no valid CI"))
         slope_pts = [p for p in points if p["slope_point"]]
         if slope_pts:
             p0 = slope_pts[0]
@@ -113,13 +128,22 @@ def plan(exp: Experiment, v: dict) -> Plan:
             subs = {stmt.symbol(k): p0[k] for k in ("d", "k", "dimE", "sigma")}
             pred = float(sp.limit(stmt.expr.subs(subs).subs(stmt.symbol("n"), nn) * nn, nn,
                                   sp.oo))
-            ok = all(p["n"] >= p["d"] + 5 for p in slope_pts)
-            checks.append(Check(f"slope of gap vs 1/(n-d-1), n in [{slope_pts[0]['n']}, "
+            ok = all(p["n"] >= p["d"] + MIN_EXCESS for p in slope_pts)
+            checks.append(Check(f"slope of gap vs 1/(n-d-1), n in [{min(p['n'] for p in slope_pts)}, "
                                 f"{max(p['n'] for p in slope_pts)}]", "sharp", pred, b, se=se,
-                                asserted=ok))
+                                asserted=ok, skew=_slope_skew(x, slope_pts, se)))
         return checks, {"points": points}
 
     return Plan(tasks, reduce, params={"cases": len(cases)})
+
+
+def _slope_skew(x: list[float], pts: list[dict], se: float) -> float:
+    r"""Skewness of the through-origin slope :math:`\hat b=\sum_ic_i\bar y_i`,
+    :math:`c_i=w_ix_i/\sum_jw_jx_j^2`: :math:`\sum_ic_i^3\kappa_3(\bar y_i)/\mathrm{se}^3`."""
+    w = np.array([p["se"] for p in pts]) ** -2.0
+    xx = np.asarray(x)
+    c = w * xx / np.sum(w * xx * xx)
+    return float(np.sum(c**3 * np.array([p["k3"] for p in pts])) / se**3)
 
 
 EZ_GAP = register(Experiment(

@@ -14,8 +14,11 @@ quadrant for C4 on :math:`[-1,1]^2`, the orthant for sign flips), and D is the d
 assignment, ``trials`` pairs) must lie below it; the slack bound/value is reported.  Also
 reported: :math:`\delta^*` and :math:`B^*(n,|G|)` of :func:`bounds.covering.optimal_cover_bound`
 under the leading-order grid count :math:`N\approx C\delta^{-d}/|G|`,
-:math:`C=\mathrm{vol}(X)(\sqrt d/2)^d`, and, as a deterministic sharp check, the identity
-:math:`B^*(n,|G|)=B^*(|G|n,1)` ("symmetry = |G| times more data", exact for this bound).
+:math:`C=\mathrm{vol}(X)(\sqrt d/2)^d`.  The identity :math:`B^*(n,|G|)=B^*(|G|n,1)`
+("symmetry = |G| times more data") holds for this closed form by construction; it is a
+symbolic identity of :mod:`bounds.covering` (tested there), not a measurement.  At full size
+the bound is loose (slack 8–13): it holds, but no small error can make it fail, and the table
+shows it as "loose (slack s)".
 
 ``pt-cover-lift`` (bound, derived).  Statements :func:`bounds.covering.cover_lift_upper` and
 :func:`~bounds.covering.cover_lift_lower`: :math:`N(X/G,\delta)\le N(X,\delta)\le|G|N(X/G,\delta)`.
@@ -103,8 +106,6 @@ LIFT_STATEMENTS = {"upper": cv.cover_lift_upper(), "lower": cv.cover_lift_lower(
 #: round-off allowance of "Haar estimate >= exact SO(3) distance": both are norms of residuals
 #: of six coordinates (~1e-15)
 TOL_HAAR = 1e-12
-#: relative tolerance of the numeric identity B*(n, |G|) = B*(|G| n, 1)
-TOL_IDENTITY = 1e-12
 #: theory's band for N(X)/N(X/G), as a multiple of |G|
 RATIO_BAND = (0.7, 1.3)
 
@@ -148,10 +149,8 @@ def cover_bound_curve(stmt, dom, n: int, count: int) -> dict:
             "best_N": float(N[best]), "D": D}
 
 
-def make_bound_plan(exp: Experiment, v: dict, statements: dict | None = None,
-                    plant_bound: float | None = None) -> Plan:
-    """Plan of ``pt-cover-bound``; ``plant_bound`` replaces the bound by that multiple of the
-    measured mean (a planted error), ``statements`` swaps statements."""
+def make_bound_plan(exp: Experiment, v: dict, statements: dict | None = None) -> Plan:
+    """Plan of ``pt-cover-bound``; ``statements`` swaps statements (tests plant wrong ones)."""
     st = {**BOUND_STATEMENTS, "bound": exp.statement, **(statements or {})}
     ns = parse_ints("n", v["n"], 1)
     if v["deltas"] < 2:
@@ -186,16 +185,11 @@ def make_bound_plan(exp: Experiment, v: dict, statements: dict | None = None,
             for p in c["points"]:
                 m, se = mean_se(outputs[p["task"]])
                 p["measured"], p["se"] = m, se
-                bound = p["best"] if plant_bound is None else plant_bound * m
+                bound = p["best"]
                 checks.append(Check(
                     f"{g} n={p['n']}: E W1^(X/G) <= min_delta [2 delta + (D/2) sqrt(2N/n)] "
                     f"(delta = {p['best_delta']:.3g}, N = {p['best_N']:.0f} grid cells)",
                     "bound", bound, m, se=se, relation="<=", group=f"{g} covering bound B1"))
-                checks.append(Check(
-                    f"{g} n={p['n']}: B*(n,|G|) = B*(|G|n,1) (cover model C = {c['C']:.3g})",
-                    "sharp", p["B_star_more_data"], p["B_star"],
-                    tol=TOL_IDENTITY * abs(p["B_star_more_data"]),
-                    group=f"{g} B*(n,|G|) = B*(|G|n,1)"))
                 checks.append(Check(
                     f"{g} n={p['n']}: closed form B* = {p['B_star']:.4g} at delta* = "
                     f"{p['delta_star']:.3g} (leading-order cover count; reported)",

@@ -23,8 +23,8 @@ polynomials of degree ≤ 4), fitted on n noiseless samples.  Checks:
   measure, unbiased under invariant μ), has η² in its CI (sharp, Monte Carlo);
 * the exact population risk of the fitted model, :math:`(c_h-c_f)^\top\Gamma(c_h-c_f)` with
   the Gaussian moment matrix :math:`\Gamma_{jk}=\mathbb E[m_jm_k]` of the monomials, is ≥ η²
-  (bound, round-off tolerance) and within ``rel_tol`` of η² (the bound is attained; the
-  excess is :math:`\|h-\Phi f\|^2=O(\eta^2p/n)`);
+  (bound, round-off tolerance); the excess :math:`\|h-\Phi f\|^2=O(\eta^2p/n)` (the bound is
+  attained as n grows) is reported, not asserted: a fixed band on it is not a CI;
 * the orbit mean Φf has exact risk η² (sharp, round-off), and the uniform orbit variance
   :math:`V_G` equals η² exactly in SymPy (invariant μ);
 * ``random_h`` invariant models :math:`\Phi f+tu` (u a random invariant direction of unit
@@ -48,8 +48,8 @@ exactly, so labels on an orbit are computed without rotation round-off.  Checks:
 * the orbit-majority error on ``points`` test orbits has w/2π in its CI (sharp, Monte Carlo);
 * a logistic regression on the invariant features :math:`(1,r,r^2,\cos M\theta,\sin M\theta)`,
   trained on ``train`` points, errs at least as much as the orbit majority on every test orbit
-  (bound, exact: an invariant classifier gives an orbit one label; with the sharp check above
-  this says its error is ≥ w/2π); its error against w/2π is reported with its CI and slack
+  (reported, not asserted: an invariant classifier gives an orbit one label and the majority
+  is the per-orbit minimiser, so this holds for any coefficients and cannot fail); its error against w/2π is reported with its CI and slack
   (not asserted: a near-optimal invariant classifier sits on the bound, where a test at the
   CI's lower edge would fail by chance);
 * the per-point Bayes rule y(x), not invariant, errs 0 < w/2π (reported).
@@ -101,8 +101,6 @@ REG_PARAMS = (
           quick=10_000, low=2),
     Param("test", int, 100_000, "test points (each with its whole orbit)", quick=10_000,
           low=2),
-    Param("rel_tol", float, 0.02, "tolerance of the attainment check |R(h) - eta^2| / eta^2",
-          quick=0.05, low=0.0),
     Param("random_h", int, 20, "random invariant models checked against the bound", low=0),
 )
 
@@ -231,9 +229,8 @@ def make_reg_plan(exp: Experiment, v: dict, bound_group: str | None = None) -> P
         checks = [
             Check(f"test error of {g}-invariant LS (orbit-augmented test set) = eta^2", "sharp",
                   predicted, m, se=se),
-            Check(f"exact risk of {g}-invariant LS within {v['rel_tol']:.0%} of eta^2 "
-                  "(attained)", "sharp", predicted, out["risk_fit"],
-                  tol=v["rel_tol"] * predicted),
+            Check(f"exact risk of {g}-invariant LS (attains eta^2 as n grows; reported)",
+                  "trend", predicted, out["risk_fit"]),
             Check(f"exact risk of {g}-invariant LS >= eta^2 (lower bound)", "bound", predicted,
                   out["risk_fit"], tol=tol, relation=">="),
             Check("exact risk of the orbit mean Phi f = eta^2", "sharp", predicted,
@@ -340,12 +337,12 @@ def make_cls_plan(exp: Experiment, v: dict, vote: str = "orbit") -> Plan:
         checks = [
             Check(f"orbit-majority error = w/2pi (C{M}, w={v['w']:.4g})", "sharp", predicted,
                   m, **(exact or {"se": se})),
-            Check("invariant logistic regression >= orbit majority on every test orbit "
-                  "(min difference)", "bound", 0.0, float(diff.min()), tol=0.0, relation=">="),
+            Check("invariant logistic regression - orbit majority, min over test orbits "
+                  "(>= 0 for every invariant classifier: the majority is the per-orbit "
+                  "minimiser; reported)", "trend", 0.0, float(diff.min())),
             Check("invariant logistic regression error >= w/2pi", "bound", predicted, ml,
                   se=sel, relation=">=", asserted=False,
-                  note="reported: the exact per-orbit comparison above is the asserted form; "
-                  "a near-optimal invariant classifier (e.g. C2 with wide w) sits on the bound, "
+                  note="reported: a near-optimal invariant classifier (e.g. C2 with wide w) sits on the bound, "
                   "where a lower-edge test would fail by chance"),
             Check("per-point Bayes rule y(x) (not invariant): error 0 < w/2pi", "trend",
                   predicted, 0.0),
