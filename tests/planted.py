@@ -77,32 +77,49 @@ HAND = [
      "tests/test_equivcnp_exact.py::test_multiplicity_values_and_planted_claim"),
     ("equivcnp-lie", r"^SE\(2\): (exp\(log u\) = u|log\(exp a\) = a)",
      "tests/test_equivcnp_exact.py::test_lie_planted_se2_log_sign_flip_fails_only_se2"),
+    # (the controls run the same metric on a model with an absolute-coordinate channel, so
+    # they are the planted error of the equivariance checks themselves)
+    ("equivcnp-model", r"^negative control: .* with absolute coordinates|M\(gZ\)\(g x_t\)",
+     "tests/test_equivcnp_models.py::test_absolute_coordinate_channel_fails_the_sharp_check"),
+    ("equivcnp-shift-exact", r"^negative control: absolute-coordinate channel|^ConvCNP ",
+     "tests/test_equivcnp_models.py::test_absolute_coordinate_channel_fails_the_sharp_check"),
+    ("equivcnp-grid", r"grid features of Z \+ mh = rolled by m",
+     "tests/test_equivcnp_models.py::test_grid_off_by_one_roll_fails_and_rate_is_second_order"),
+    # -- cloning ----------------------------------------------------------------------------
+    ("clone-teacher", r": max_g relative error$",
+     "tests/test_clone_exact.py::test_teacher_passes_and_a_planted_bias_fails_every_teacher"),
+    ("clone-bound", r"^tight: .*: eq err <= clone\(gx\) \+ clone\(x\)$",
+     "tests/test_clone_exact.py::test_bound_holds_is_tight_and_the_max_variant_fails"),
+    ("clone-linear", r"mean clone error = 1 - N/d$|: clone error",
+     "tests/test_clone_exact.py::test_linear_passes_and_the_off_by_one_law_fails"),
+    ("clone-bilinear", r"rank deficit|: eq error for unseen tau \(worst shift\)",
+     "tests/test_clone_exact.py::test_bilinear_passes_and_an_off_by_one_threshold_fails"),
     # -- Wang et al. ------------------------------------------------------------------------
     ("wang-reg-lb", r"^test error of C\d-invariant LS",
      "tests/test_wang.py::test_reg_planted_c2_orbit_mean_fails"),
 ]
 
 #: Asserted checks without a planted-error test yet: slug -> (why, [regex, ...]).  Known debt,
-#: listed in the README; generated from the checks of the quick runs (numbers as \d+).
-#: In a pattern, # stands for a number.
+#: listed in the README; generated from the checks of the quick runs.  In a pattern, #
+#: stands for a number.
 UNPLANTED: dict[str, tuple[str, list[str]]] = {
     "bk-symmetrise": (
         (
-            "layer-intertwining residuals and the non-equivariance margin of the random f: no test "
-            "plants a broken block permutation"
+            "layer-intertwining residuals and the non-equivariance margin of the random f: no"
+            " test plants a broken block permutation"
         ),
         [
             r"^#-layer, invariant: f itself is not equivariant$",
             r"^#-layer, invariant: layer # W' rho_in = rho_out W', rho_out b' = b'$",
             r"^#-layer, equivariant \(rho_L = swap\): f itself is not equivariant$",
-            r"^#-layer, equivariant \(rho_L = swap\): layer # W' rho_in = rho_out W', ",
+            r"^#-layer, equivariant \(rho_L = swap\): layer # W' rho_in = rho_out W', rho_out b' =",
             r"^C# \(equivariant\): f equivariant, so f_sym = f$",
             r"^C# \(equivariant\): layer # W' rho_in = rho_out W', rho_out b' = b'$",
         ]),
     "bk-two-layer": (
         (
-            "analyser residuals, signs and the recovered rho1: the weight-perturbation plant asserts "
-            "only the equivariance and correspondence checks"
+            "analyser residuals, signs and the recovered rho1: the weight-perturbation plant "
+            "asserts only the equivariance and correspondence checks"
         ),
         [
             r"^invariant: \(i\) rows, \(ii\) out-weights, \(iii\) subset sum$",
@@ -118,8 +135,8 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
         ]),
     "bk-counterexample": (
         (
-            "the analyser's pi, signs, cosines, width-6 realisation and the sigma identities: only "
-            "the symbolic invariance has a plant"
+            "the analyser's pi, signs, cosines, width-6 realisation and the sigma identities:"
+            " only the symbolic invariance has a plant"
         ),
         [
             r"^statement: \\sigma\(z\) - \\sigma\(-z\) = z \(SymPy\)$",
@@ -142,8 +159,8 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
         ]),
     "bk-cnn-flip": (
         (
-            "the involution F(F(theta)) = theta, the loss identity and the MLP flip: the head-reindex"
-            " plant reaches only the CNN flip"
+            "the involution F(F(theta)) = theta, the loss identity and the MLP flip: the "
+            "head-reindex plant reaches only the CNN flip"
         ),
         [
             r"^CNN #-#: F\(F\(theta\)\) = theta \(max abs\)$",
@@ -152,8 +169,8 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
         ]),
     "bk-flip-match": (
         (
-            "the weight-cost symmetry, involution fraction, midpoint invariance and LSA tie: the "
-            "train-only plant reaches the activation cost"
+            "the weight-cost symmetry, involution fraction, midpoint invariance and LSA tie: "
+            "the train-only plant reaches the activation cost"
         ),
         [
             r"^MLP #x#: weight cost max\|C - C\^T\| / max\(#, max\|C\|\) \(involutive Pi\)$",
@@ -178,8 +195,8 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
         ]),
     "bk-deep-recovery": (
         (
-            "intertwining, match and recovered-rep residuals: the negative-scale plant reaches only "
-            "the sign check"
+            "intertwining, match and recovered-rep residuals: the negative-scale plant "
+            "reaches only the sign check"
         ),
         [
             r"^f\(rho_#\(g\) x\) = f\(x\), all g in C#$",
@@ -192,8 +209,8 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
         ]),
     "bk-perm-rep": (
         (
-            "the fixed-vector conjugator, permutation roundings and cycle log-scales: the planted "
-            "scale reaches the cycle residual"
+            "the fixed-vector conjugator, permutation roundings and cycle log-scales: the "
+            "planted scale reaches the cycle residual"
         ),
         [
             r"^layer #: \|sum of log-scales around each cycle of rho\(r\)\|$",
@@ -210,6 +227,34 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
             r"^tanh net #: W rho# = rho# W, a rho# = a, tanh commutes$",
             r"^tanh net #: the same weights with ReLU are not invariant$",
         ]),
+    "clone-bound": (
+        (
+            "the triangle bound on the random and min-norm students, and the tight case's "
+            "equality"
+        ),
+        [
+            r"^random linear, C#\[#\]: eq err <= clone\(gx\) \+ clone\(x\)$",
+            r"^random tanh MLP, C#\[#\]: eq err <= clone\(gx\) \+ clone\(x\)$",
+            r"^min-norm LS clone, N=#, C#\[#\]: eq err <= clone\(gx\) \+ clone\(x\)$",
+            r"^tight: Gamma \+ # u, C#\[#\]: equality$",
+        ]),
+    "clone-linear": (
+        "the exactly-equivariant clone and the 'min eq error > #' margin",
+        [
+            r"^d=# N=#: min eq error > #$",
+            r"^d=# N=#: mean eq error \(exactly equivariant\)$",
+        ]),
+    "clone-bilinear": (
+        "the 'eq error > #' margin and |T - T_conv|",
+        [
+            r"^n=# N=#: eq error for unseen tau > #e-#$",
+            r"^n=# N=#: max \|T - T_conv\|$",
+        ]),
+    "clone-retain-break": (
+        "the frozen clone's shift invariance",
+        [
+            r"^frozen clone: logits shift-invariant \(max over # seeds, both tasks\)$",
+        ]),
     "equivcnp-encoder": (
         "the permutation invariance Enc(pi Z) = Enc(Z)",
         [
@@ -222,14 +267,14 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
     "equivcnp-multiplicity": (
         "the K >= 2 separations and the {(x,1),(x,-1)} collision",
         [
-            r"^\{\(x,#\),\(x,-#\)\} vs \{\(x,#\),\(x,#\)\}, K = #: max ",
+            r"^\{\(x,#\),\(x,-#\)\} vs \{\(x,#\),\(x,#\)\}, K = #: max \|Enc\(Z_A\) - Enc\(Z_B\)\|",
             r"^\{\(x,#\)\} vs empty, phi\(y\) = y: max \|Enc\(Z_A\) - Enc\(Z_B\)\|$",
             r"^K = # separates: difference > #$",
         ]),
     "equivcnp-lie": (
         (
-            "the group axioms and exp/log round trips of T(2), SO(2), RxSO(2) and SE(2)'s remaining "
-            "identities"
+            "the group axioms and exp/log round trips of T(2), SO(2), RxSO(2) and SE(2)'s "
+            "remaining identities"
         ),
         [
             r"^T\(#\): exp\(log u\) = u$",
@@ -255,6 +300,16 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
             r"^RxSO\(#\): \(uv\)\.x = u\.\(v\.x\)$",
             r"^RxSO\(#\): log\(u\^-# v\) left invariant$",
         ]),
+    "equivcnp-grid": (
+        "M(Z + mh)(t + mh) = M(Z)(t): the roll-offset plant reaches the grid features",
+        [
+            r"^h = #/#: M\(Z \+ mh\)\(t \+ mh\) = M\(Z\)\(t\)$",
+        ]),
+    "equivcnp-shift-exact": (
+        "the GP oracle's shift invariance (an exact property of the true kernel)",
+        [
+            r"^true-kernel GP oracle: max \|LL\(a\) - LL\(#\)\|/\|LL\(#\)\|, a in \{#, #\}$",
+        ]),
     "pt-approx-sup": (
         "the 'A_sup > 1e-7 at the left neighbour' margin",
         [
@@ -263,8 +318,8 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
         ]),
     "pt-approx-lp": (
         (
-            "the lower bounds, monotonicity, the eps_red endpoint and the chain-metric transport "
-            "identities"
+            "the lower bounds, monotonicity, the eps_red endpoint and the chain-metric "
+            "transport identities"
         ),
         [
             r"^LP\(eps_red = #\) = W#\^X \(invariance constraints implied\)$",
@@ -279,11 +334,11 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
         "the centre count <= |G| N(X/G) and the X-cover read in d_X/G",
         [
             r"^C# delta=#: lifted centres <= \|G\| N\(X/G\)$",
-            r"^C# delta=#: the X-cover read in d_X/G: covering radius <= delta",
+            r"^C# delta=#: the X-cover read in d_X/G: covering radius <= delta \(# points uncovere",
             r"^Z#\^# delta=#: lifted centres <= \|G\| N\(X/G\)$",
-            r"^Z#\^# delta=#: the X-cover read in d_X/G: covering radius <= delta",
+            r"^Z#\^# delta=#: the X-cover read in d_X/G: covering radius <= delta \(# points uncov",
             r"^S# delta=#: lifted centres <= \|G\| N\(X/G\)$",
-            r"^S# delta=#: the X-cover read in d_X/G: covering radius <= delta",
+            r"^S# delta=#: the X-cover read in d_X/G: covering radius <= delta \(# points uncovere",
         ]),
     "pt-reynolds": (
         "dim E by characters = rank Phi and the odd-f identity e_g(pi) = 2 dist",
@@ -300,8 +355,8 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
         ]),
     "wang-reg-lb": (
         (
-            "the exact-risk identities (orbit mean, V_G) and the lower bounds on the fitted and "
-            "random invariant models"
+            "the exact-risk identities (orbit mean, V_G) and the lower bounds on the fitted "
+            "and random invariant models"
         ),
         [
             r"^exact risk of C#-invariant LS >= eta\^# \(lower bound\)$",
