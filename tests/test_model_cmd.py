@@ -182,3 +182,17 @@ def test_planted_inverted_image_action_breaks_the_homomorphism():
     bad = [(i, j) for i in range(8) for j in range(8)
            if not np.allclose(b.act(b.act(x, j), i), b.act(x, G.mul[i, j]))]
     assert bad
+
+
+def test_permutation_axis_action_matches_the_matrices():
+    from verify.symmetry.permutation import symmetric_group
+
+    G = symmetric_group(9)
+    E = G.sample(5, np.random.default_rng(0))
+    b = parse_rep(G, "perm*id", (9, 2)).bind(E)
+    M = G.rep().at(E)
+    x = np.random.default_rng(1).normal(size=(3, 9, 2))
+    for j in range(5):
+        np.testing.assert_array_equal(b.act(x, j), np.einsum("ab,nbc->nac", M[j], x))
+        np.testing.assert_array_equal(b.act(x, j, inverse=True),
+                                      np.einsum("ba,nbc->nac", M[j], x))

@@ -35,6 +35,7 @@ from .engine.experiment import UsageError
 from .symmetry.actions import default_spec, elements, parse_rep
 from .symmetry.equivariance import Action, equivariance_error
 from .symmetry.groups import CompactGroup, FiniteGroup, parse_group
+from .symmetry.permutation import order_text
 from .symmetry.projection import reynolds_linear
 
 __all__ = ["FLOOR_FACTOR", "FLOOR_ORDER", "ModelReport", "load_target", "model_equivariance"]
@@ -202,7 +203,7 @@ def _floor(f, group, rin, rout, x, names, handles, alpha):
     if not isinstance(group, FiniteGroup) and not getattr(group, "by_generators", False):
         return None, "no exactly equivariant finite average for a compact group"
     if group.order > FLOOR_ORDER:
-        return None, (f"{group.name} has {group.order:.4g} elements; the Reynolds average "
+        return None, (f"{group.name} has {order_text(group.order)} elements; the Reynolds average "
                       f"needs every one (at most {FLOOR_ORDER})")
     every = elements(group, None, np.random.default_rng(0), include_identity=True)[0]
     ain, aout = rin.bind(every), (None if rout.is_trivial else rout.bind(every))

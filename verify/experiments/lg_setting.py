@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.experiment import Param, UsageError
-from ..symmetry.groups import FiniteGroup, Rep, fixed_dim, parse_group
 from ..models.montecarlo import lg_stats
+from ..symmetry.groups import FiniteGroup, Rep, fixed_dim, parse_group
 from ..symmetry.permutation import PermGroup
 from ..symmetry.projection import equivariant_basis
 

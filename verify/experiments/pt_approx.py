@@ -79,10 +79,18 @@ from scipy.optimize import linprog
 from bounds import approximation as ap
 from bounds.core import Statement
 
-from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, parse_floats, register
-from ..symmetry.projection import projector
+from ..engine.experiment import (
+    Experiment,
+    Param,
+    Plan,
+    TaskSpec,
+    UsageError,
+    parse_floats,
+    register,
+)
 from ..engine.stats import Check
-from ..symmetry.permutation import LIST_LIMIT
+from ..symmetry.permutation import LIST_LIMIT, order_text
+from ..symmetry.projection import projector
 from .lg_setting import lg_setting
 
 __all__ = [
@@ -133,7 +141,7 @@ def _predict(stmt: Statement, values: dict) -> float:
 def _setting(group: str):
     s = lg_setting(group, 1, None, "equivariant", None)
     if getattr(s.group, "by_generators", False) and s.group.order > LIST_LIMIT:
-        raise UsageError(f"{group} has {s.group.order:.4g} elements; the approximation "
+        raise UsageError(f"{group} has {order_text(s.group.order)} elements; the approximation "
                          f"experiments average over every element (at most {LIST_LIMIT})")
     if s.codim == 0:
         raise UsageError(f"every linear map is equivariant under {group} (dim E = d k = "

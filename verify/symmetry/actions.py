@@ -191,7 +191,10 @@ class BoundRep:
         self.rep, self.n = rep, len(handles)
         self._ops = []
         for f in rep.factors:
-            if f.kind == "mat":
+            if f.kind == "mat" and _is_perm_rep(rep.group, f.name):
+                P = rep.group.rep(f.name).perm_at(handles)  # never a dense (n, dim, dim)
+                self._ops.append((P, np.argsort(P, axis=1)))
+            elif f.kind == "mat":
                 self._ops.append(_matrices(rep.group, f.name, handles))
             elif f.kind == "image":
                 P = _image_perm(rep.group, _axes_size(rep, f), handles)
@@ -205,7 +208,10 @@ class BoundRep:
             raise ValueError(f"expected samples of shape {self.rep.shape}, got {x.shape[1:]}")
         axis = x.ndim - sum(f.naxes for f in self.rep.factors)
         for f, op in zip(self.rep.factors, self._ops):
-            if f.kind == "mat":
+            if f.kind == "mat" and isinstance(op, tuple):  # a permutation of one axis
+                P, Pinv = op
+                x = np.take(x, P[j] if inverse else Pinv[j], axis=axis)
+            elif f.kind == "mat":
                 M = op[j].T if inverse else op[j]
                 x = np.moveaxis(np.moveaxis(x, axis, -1) @ M.T, -1, axis)
             elif f.kind == "image":
@@ -217,6 +223,11 @@ class BoundRep:
                 x = np.take(flat, take, axis=axis).reshape(x.shape)
             axis += f.naxes
         return x
+
+
+def _is_perm_rep(group, name: str) -> bool:
+    """A representation of a group by generators that permutes the basis."""
+    return getattr(group, "by_generators", False) and group.rep(name).is_permutation
 
 
 def _axes_size(rep: ArrayRep, factor: _Factor) -> tuple[int, int]:
