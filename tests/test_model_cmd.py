@@ -196,3 +196,21 @@ def test_permutation_axis_action_matches_the_matrices():
         np.testing.assert_array_equal(b.act(x, j), np.einsum("ab,nbc->nac", M[j], x))
         np.testing.assert_array_equal(b.act(x, j, inverse=True),
                                       np.einsum("ba,nbc->nac", M[j], x))
+
+
+def test_readme_section_model_runs_as_shown(tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    sec = text[text.index("## Measure your own model"):]
+    code = sec[sec.index("```python\n") + 10:sec.index("```", sec.index("```python\n") + 10)]
+    code += "\ndef broken(x):\n    return smooth(x) + 1e-3 * x[:, :1]\n"
+    (tmp_path / "mymodels.py").write_text(code)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["model", "mymodels:smooth", "--group", "C8"]) == 0
+    assert "equivariant to working precision" in capsys.readouterr().out
+    assert main(["model", "mymodels:broken", "--group", "C8"]) == 0
+    out = capsys.readouterr().out
+    shown = sec[sec.index("relative error  "):].splitlines()[0]
+    assert shown in out  # the README's numbers are this run's
