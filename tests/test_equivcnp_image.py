@@ -9,7 +9,7 @@ from verify.engine.experiment import UsageError, get
 from verify.engine.runner import run
 from verify.models.image_completion import basis_features, pixel_grid, render_digits
 from verify.symmetry.equivariance import Action, equivariance_error
-from verify.symmetry.lie import RxSO2, T2
+from verify.symmetry.lie import T2, RxSO2
 
 
 def _features(group):

@@ -34,7 +34,7 @@ from ..models.set_encoders import point_kernel, set_conv_encode
 from ..symmetry.equivariance import Action, equivariance_error
 from ..symmetry.lie import RxSO2, lie_group
 
-__all__ = ["eq_worst", "lie_task", "multiplicity_task", "encoder_task", "point_actions"]
+__all__ = ["encoder_task", "eq_worst", "lie_task", "multiplicity_task", "point_actions"]
 
 TOL_ENC = 1e-12
 TOL_LIE = 1e-10
@@ -235,7 +235,7 @@ def lie_task(rng, group, elements, log_sign=1.0):
     ws = G.sample(N_ELEMENTS, rng)
     acts = [Action(f"w[{i}]", lambda p, wi=wi: (G.compose(wi, p[0]), G.compose(wi, p[1])),
                    lambda y: y) for i, wi in enumerate(ws)]
-    worst, ratio = eq_worst(lambda p: G.pair_log(p[0], p[1]), (uu, vv), acts)
+    worst, _ratio = eq_worst(lambda p: G.pair_log(p[0], p[1]), (uu, vv), acts)
     out["log(u^-1 v) left invariant"] = worst
     return out
 

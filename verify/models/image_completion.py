@@ -106,7 +106,7 @@ def basis_features(group: str, t, xc, yc, delta: float = 1e-2) -> np.ndarray:
 
 def fit_completion(group: str, images, masks, ridge: float = 1e-3) -> np.ndarray:
     """Ridge least squares for θ on training images (N, P) with context masks (N, P)."""
-    P = pixel_grid(int(round(np.sqrt(images.shape[1]))))
+    P = pixel_grid(round(np.sqrt(images.shape[1])))
     A, b = None, None
     for img, m in zip(images, masks):
         F = basis_features(group, P, P[m], img[m])
@@ -117,5 +117,5 @@ def fit_completion(group: str, images, masks, ridge: float = 1e-3) -> np.ndarray
 
 def predict_completion(group: str, theta, img, mask) -> np.ndarray:
     """Predicted image (P,) from the context pixels ``mask``."""
-    P = pixel_grid(int(round(np.sqrt(img.size))))
+    P = pixel_grid(round(np.sqrt(img.size)))
     return basis_features(group, P, P[mask], img[mask]) @ theta

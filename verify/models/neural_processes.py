@@ -22,6 +22,8 @@ arrays; :func:`loss_and_grad` returns the loss and a dict of gradients of the sa
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .gp import TaskBatch, batch_tasks, sample_tasks
@@ -67,7 +69,7 @@ def init_cnp(rng: np.random.Generator, width: int = 64) -> dict:
     sizes = {"e": [2, width, width], "d": [width + 1, width, width, 2]}
     p = {}
     for part, s in sizes.items():
-        for i, (a, c) in enumerate(zip(s[:-1], s[1:])):
+        for i, (a, c) in enumerate(itertools.pairwise(s)):
             p[f"{part}W{i}"], p[f"{part}b{i}"] = _glorot(rng, a, (a, c)), np.zeros(c)
     return p
 
@@ -124,7 +126,7 @@ def init_convcnp(rng: np.random.Generator, channels: int = 16, layers: int = 4,
     cin = 3 if absolute else 2
     sizes = [cin] + [channels] * (layers - 1) + [2]
     p = {"log_ell_e": np.array(np.log(ell)), "log_ell_d": np.array(np.log(ell))}
-    for i, (a, c) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, c) in enumerate(itertools.pairwise(sizes)):
         p[f"W{i}"], p[f"b{i}"] = _glorot(rng, a * kernel, (kernel, a, c)), np.zeros(c)
     p["h"] = np.array(h)
     p["absolute"] = np.array(1.0 if absolute else 0.0)

@@ -16,10 +16,20 @@ Arrays are batch first: contexts ``xc`` (B, n, d), ``yc`` (B, n), targets ``t`` 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
-__all__ = ["POINT_KERNELS", "fixed_grid_encode", "fixed_grid_model", "invariant_kernel_net",
-           "init_kernel_net", "phi_powers", "point_kernel", "set_conv_encode"]
+__all__ = [
+    "POINT_KERNELS",
+    "fixed_grid_encode",
+    "fixed_grid_model",
+    "init_kernel_net",
+    "invariant_kernel_net",
+    "phi_powers",
+    "point_kernel",
+    "set_conv_encode",
+]
 
 
 def phi_powers(y: np.ndarray, K: int, channel0: bool = True) -> np.ndarray:
@@ -47,12 +57,16 @@ def _log_polar(t, x, ell=0.5):
                                                   - 1.0)
 
 
+def _matern52_of_s(s):
+    r""":math:`(1+s+s^2/3)e^{-s}` with :math:`s=\sqrt5 r`."""
+    return (1 + s + s * s / 3) * np.exp(-s)
+
+
 #: name -> psi(t, x) on batches (B, m, d), (B, n, d) -> (B, m, n); every kernel has unit
 #: length scale unless stated
 POINT_KERNELS = {
     "rbf": lambda t, x: np.exp(-0.5 * _sqdist(t, x)),
-    "matern": lambda t, x: (lambda s: (1 + s + s * s / 3) * np.exp(-s))(
-        np.sqrt(5.0 * _sqdist(t, x))),
+    "matern": lambda t, x: _matern52_of_s(np.sqrt(5.0 * _sqdist(t, x))),
     "periodic": lambda t, x: np.exp(-2 * np.sin(np.pi * _diff1(t, x)) ** 2),
     "log_polar": _log_polar,
     # non-invariant controls: RBF times sqrt(1 + t^2) sqrt(1 + x^2) (p.d., not T(1)-invariant)
@@ -77,7 +91,7 @@ def init_kernel_net(rng: np.random.Generator, layers: int = 3, width: int = 8,
                     extra_in: int = 0) -> list[np.ndarray]:
     """Weights ``W_l`` of :func:`invariant_kernel_net` (input channels 2 + ``extra_in``)."""
     sizes = [2 + extra_in] + [width] * layers
-    return [rng.normal(size=(a, b)) / np.sqrt(a) for a, b in zip(sizes[:-1], sizes[1:])] + \
+    return [rng.normal(size=(a, b)) / np.sqrt(a) for a, b in itertools.pairwise(sizes)] + \
         [rng.normal(size=(width, 1)) / np.sqrt(width)]
 
 
