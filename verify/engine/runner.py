@@ -273,6 +273,7 @@ def _dask(calls, scheduler: str):
         quiet.restore()
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler!r}: "
                          f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+    lost = False
     try:
         futures = [client.submit(_call, i, spec, ss, True, pure=False, key=f"equibounds-{i}-"
                                  f"{os.getpid()}-{time.time_ns()}") for i, spec, ss in calls]
@@ -280,6 +281,7 @@ def _dask(calls, scheduler: str):
         for f in as_completed(futures, loop=client.loop):
             pending.discard(f)
             if f.status == "cancelled" or client.status not in ("running", "connecting"):
+                lost = True
                 raise SchedulerLost(f"lost the Dask scheduler at {scheduler} with "
                                     f"{len(pending) + 1} task(s) unfinished")
             yield f.result()
@@ -288,6 +290,7 @@ def _dask(calls, scheduler: str):
     except Exception as e:  # noqa: BLE001
         if type(e).__name__ in ("CancelledError", "CommClosedError", "FutureCancelledError") \
                 or isinstance(e, (OSError, TimeoutError)):
+            lost = True
             raise SchedulerLost(f"lost the Dask scheduler at {scheduler}: "
                                 f"{type(e).__name__}") from None
         raise
@@ -296,17 +299,21 @@ def _dask(calls, scheduler: str):
             client.close(timeout=2)
         except Exception:  # noqa: BLE001  closing a client whose scheduler is gone
             pass
-        quiet.restore()
+        if not lost:  # else the client's thread keeps logging its reconnect attempts
+            quiet.restore()
 
 
 class _QuietLogs:
-    """Raise the named loggers to CRITICAL until ``restore()`` (one line per problem is ours)."""
+    """Raise the named loggers and their children to CRITICAL until ``restore()`` (distributed
+    logs a traceback per reconnect attempt; one line per problem is ours)."""
 
     def __init__(self, *names: str):
         import logging
 
-        self.saved = {n: logging.getLogger(n).level for n in names}
-        for n in names:
+        known = [n for n in logging.root.manager.loggerDict
+                 if any(n == p or n.startswith(p + ".") for p in names)]
+        self.saved = {n: logging.getLogger(n).level for n in {*names, *known}}
+        for n in self.saved:
             logging.getLogger(n).setLevel(logging.CRITICAL)
 
     def restore(self) -> None:
@@ -315,4 +322,3 @@ class _QuietLogs:
         for n, level in self.saved.items():
             logging.getLogger(n).setLevel(level)
         self.saved = {}
-
