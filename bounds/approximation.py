@@ -46,6 +46,8 @@ __all__ = [
     "optimal_eps",
     "optimal_eps_whitened",
     "optimal_t",
+    "reynolds_distance",
+    "reynolds_error_bound",
     "v_expr",
     "v_whitened_expr",
 ]
@@ -541,5 +543,63 @@ def bound_optimal_eps(gen_expr: sp.Expr) -> Statement:
         description=(
             f"The eps in [0, eta] minimising (eta - eps)_+ + gen(eps, n) with gen = {gen_expr}; "
             "the minimiser of a bound, not of the risk, so it is reported, not asserted."
+        ),
+    )
+
+
+_PT_REYN = Source("Petrache & Trivedi 2023 (arXiv:2305.17592)",
+                  "PT Reynolds projection and equivariance errors", "derived",
+                  "orthogonal representations, invariant measure; see experiment pt-reynolds")
+
+
+def reynolds_distance() -> Statement:
+    r"""Distance to the equivariant functions from the average equivariance error.
+
+    .. math:: \mathrm{dist}_\Phi(f)^2=\tfrac12\,e_{\rm avg}(f)^2,\qquad
+              e_{\rm avg}(f)^2=\mathbb E_g\|g\cdot f-f\|^2 .
+
+    Derivation (orthogonal representations, G-invariant μ, so g acts isometrically on
+    :math:`L^2(\mu)` and :math:`\mathbb E_g\,g\cdot f=\Phi f`):
+    :math:`\mathbb E_g\|g\cdot f-f\|^2=2\|f\|^2-2\langle\Phi f,f\rangle=2(\|f\|^2-\|\Phi f\|^2)`
+    and :math:`\mathrm{dist}^2=\|f-\Phi f\|^2=\|f\|^2-\|\Phi f\|^2`; the body forms both from
+    :math:`\|f\|^2,\|\Phi f\|^2` and solves for dist² in terms of :math:`e_{\rm avg}`.
+    """
+    nf, npf, e_avg, dist2 = sp.symbols("normf2 normPhif2 e_avg dist2", positive=True)
+    e_avg2 = 2 * nf - 2 * npf  # <Phi f, f> = |Phi f|^2 (orthogonal projection)
+    (sol,) = sp.solve(sp.Eq(dist2, nf - npf).subs(nf, sp.solve(sp.Eq(e_avg**2, e_avg2), nf)[0]),
+                      dist2)
+    return Statement(
+        name="Reynolds distance from the average equivariance error",
+        quantity=r"\mathrm{dist}_\Phi(f)^2",
+        expr=sp.simplify(sol),
+        relation="=",
+        source=_PT_REYN,
+        description=(
+            "For orthogonal actions and an invariant measure the squared distance of f to the "
+            "equivariant functions is half the mean squared equivariance error over the group."
+        ),
+    )
+
+
+def reynolds_error_bound() -> Statement:
+    r"""Every single-element equivariance error is at most twice the distance to E.
+
+    .. math:: e_g(f)=\|g\cdot f-f\|\le\|g\cdot f-\Phi f\|+\|\Phi f-f\|=2\,\mathrm{dist}_\Phi(f),
+
+    since g fixes :math:`\Phi f` and acts isometrically.  Equality for an odd f under a g that
+    acts by −1 on the input and trivially on the output (:math:`g\cdot f=-f`, :math:`\Phi f=0`):
+    the rotation by π of ``pt-reynolds``.
+    """
+    dist = sp.Symbol("dist", nonnegative=True)
+    g_f_minus_phi, phi_minus_f = dist, dist  # both norms equal |f - Phi f| (isometry)
+    return Statement(
+        name="single-element equivariance error bound",
+        quantity=r"e_g(f)",
+        expr=g_f_minus_phi + phi_minus_f,
+        relation="<=",
+        source=_PT_REYN,
+        description=(
+            "Triangle inequality through Phi f, which every g fixes: e_g(f) <= 2 dist(f), "
+            "with equality for odd f under an element acting by -1."
         ),
     )

@@ -38,6 +38,7 @@ from .core import Source, Statement
 
 __all__ = [
     "SYMBOLS",
+    "best_positive_cosine",
     "layerwise_width",
     "relu",
     "relu_abs_form",
@@ -189,5 +190,40 @@ def layerwise_width() -> Statement:
             "An equivariant ReLU MLP with hidden widths c_j has a layerwise-equivariant "
             "realisation with widths |G| c_j: stack the |G| transformed copies and average "
             "them in the last layer."
+        ),
+    )
+
+
+def best_positive_cosine(rows, rho0) -> Statement:
+    r"""The ReLU-compatibility gap of a two-layer net's first layer under :math:`\rho_0`.
+
+    .. math:: \max_i\Big(1-\max_j\frac{\langle w_i\rho_0,w_j\rangle}{\|w_i\rho_0\|\,\|w_j\|}\Big)
+
+    A layerwise-equivariant :math:`\rho_1` (a positive-scaled permutation) exists only if every
+    transformed row :math:`w_i\rho_0` is a positive multiple of a row, i.e. this gap is 0.  The
+    value is computed exactly (SymPy rationals and square roots) from the integer ``rows`` and
+    ``rho0``; for the counterexamples C1 (rows (2,0), (−1,1), (−1,−1), :math:`\rho_0=-I`) and C2
+    it is :math:`1-1/\sqrt2`.
+    """
+    W = sp.Matrix(rows)
+    R = sp.Matrix(rho0)
+    U = W * R
+    best = []
+    for a in range(U.rows):
+        u = U.row(a)
+        cos = [sp.nsimplify(u.dot(W.row(b))) / sp.sqrt(u.dot(u) * W.row(b).dot(W.row(b)))
+               for b in range(W.rows)]
+        best.append(sp.Max(*cos))
+    gap = sp.simplify(sp.Max(*[1 - x for x in best]))
+    return Statement(
+        name="ReLU-compatibility gap of a first layer",
+        quantity=r"\max_i(1-\max_j\cos(w_i\rho_0,w_j))",
+        expr=gap,
+        relation="=",
+        source=Source(_BK, "BK counterexamples", "derived",
+                      "exact cosines of the given rows; see experiment bk-counterexample"),
+        description=(
+            "How far the transformed first-layer rows are from positive multiples of rows: "
+            "0 iff a positive-scaled permutation rho_1 can intertwine the first layer."
         ),
     )

@@ -30,6 +30,8 @@ HAND = [
      BK + "test_two_layer_planted_identity_constant_is_detected"),
     ("bk-counterexample", r"\(a\): f\(rho0 x\) - f\(x\) symbolically",
      BK + "test_counterexample_planted_c1_constant_is_detected"),
+    ("bk-counterexample", r"\(b\): max_i \(1 - best positive cos\) = .* \(SymPy, exact\)$",
+     BK + "test_counterexample_planted_wrong_action_in_the_statement_fails_the_cosine_gap"),
     ("bk-signed-random", r"^verdict = truth",
      BK + "test_signed_random_planted_label_flip_gives_exactly_one_mismatch"),
     ("bk-deep-recovery", r"^negative signs in the recovered reps$",

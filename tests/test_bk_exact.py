@@ -316,3 +316,16 @@ def test_deep_recovery_true_net_has_no_negative_signs():
     checks, data = bkr.deep_recovery_checks(layers, rho0, truth, rng.normal(size=(100, 36)))
     assert _failed(checks) == []
     assert data["invariance"] <= 1e-12 and data["recovery"] <= 1e-12
+
+
+def test_counterexample_planted_wrong_action_in_the_statement_fails_the_cosine_gap(monkeypatch):
+    """The exact gap evaluated with rho0 = I (the wrong action: every row is its own positive
+    match, gap 0) no longer equals the measured 1 - 1/sqrt 2."""
+    true = br.best_positive_cosine
+    monkeypatch.setattr(br, "best_positive_cosine",
+                        lambda rows, rho0: true(rows, np.eye(len(rho0), dtype=int).tolist()))
+    X = np.random.default_rng(0).normal(size=(100, 2))
+    checks, _ = lw.counterexample_checks("C1", np.array(rs.C1_ROWS, float), -np.eye(2),
+                                         (0, 1, 2), X, sym_rows=rs.C1_ROWS)
+    assert [n for n in _failed(checks) if "(b)" in n] == [
+        "C1 (b): max_i (1 - best positive cos) = 0 (SymPy, exact)"]

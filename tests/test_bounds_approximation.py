@@ -264,3 +264,31 @@ def test_planted_errors_of_the_catalogue_are_detectable():
     planted = optimal_eps().replace(expr=optimal_t().expr * eta)
     assert planted.evaluate(eta=e, **DEFAULT) == pytest.approx(0.217, abs=5e-4)
     assert optimal_eps().evaluate(eta=e, **DEFAULT) - 0.217 > 0.1
+
+
+def test_reynolds_statements_derived_and_planted(monkeypatch):
+    from bounds.approximation import reynolds_distance, reynolds_error_bound
+    from verify.engine.experiment import get
+    from verify.engine.runner import run
+    from verify.experiments import pt_reynolds as pr
+
+    e_avg = sp.Symbol("e_avg", positive=True)
+    assert sp.simplify(reynolds_distance().expr - e_avg**2 / 2) == 0
+    assert reynolds_error_bound().evaluate(dist=0.3) == pytest.approx(0.6, rel=1e-15)
+    # a planted distance law (e_avg^2 instead of e_avg^2/2) fails pt-reynolds' dist checks only
+    wrong, true = reynolds_distance().replace(expr=e_avg**2), pr._statement
+    monkeypatch.setattr(pr, "_statement", lambda which: wrong if which == "dist" else true(which))
+    res = run(get("pt-reynolds"), quick=True, seed=0)
+    bad = [c.name for c in res.checks if c.verdict == "fail"]
+    assert bad and all("dist^2 = e_avg^2 / 2" in n for n in bad)
+
+
+def test_best_positive_cosine_of_the_counterexamples():
+    from bounds.relu import best_positive_cosine
+
+    c1 = best_positive_cosine(((2, 0), (-1, 1), (-1, -1)), [[-1, 0], [0, -1]])
+    assert sp.simplify(c1.expr - (1 - 1 / sp.sqrt(2))) == 0
+    c2 = best_positive_cosine(((1, -1), (0, 1), (-1, 0)), [[0, 1], [1, 0]])
+    assert sp.simplify(c2.expr - (1 - 1 / sp.sqrt(2))) == 0
+    # a layerwise first layer (rows closed under rho0 = -I) has gap 0
+    assert best_positive_cosine(((1, 0), (-1, 0)), [[-1, 0], [0, -1]]).evaluate() == 0.0

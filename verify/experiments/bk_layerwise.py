@@ -249,11 +249,11 @@ def counterexample_checks(name, W1, rho0, pi, X, sym_rows=None) -> tuple[list[Ch
         expr, res = symbolic_invariance(sym_rows, rho0)
         checks.append(_zero(f"{name} (a): f(rho0 x) - f(x) symbolically (SymPy)", res,
                             note=f"SymPy: {expr}"))
-        best = best_positive_cos(W1, rho0)
-        checks.append(Check(f"{name} (b): max_i (1 - best positive cos) = 1 - 1/sqrt2", "sharp",
-                            1 - 1 / np.sqrt(2), float(np.max(1 - best)), tol=EXACT))
-        checks.append(_zero(f"{name} (b): every row's best positive cos = 1/sqrt2",
-                            max_abs(best - 1 / np.sqrt(2))))
+        best = best_positive_cos(W1, rho0)  # float64, from the weights
+        gap = br.best_positive_cosine(sym_rows, np.rint(rho0).astype(int).tolist())
+        checks.append(Check(f"{name} (b): max_i (1 - best positive cos) = {gap.expr} (SymPy, "
+                            "exact)", "sharp", gap.evaluate(), float(np.max(1 - best)),
+                            tol=EXACT))
     else:
         res = max_abs(mlp(net, X @ rho0.T) - mlp(net, X))
         checks.append(_zero(f"{name} (a): invariance |f(P x) - f(x)|", res))

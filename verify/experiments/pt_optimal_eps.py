@@ -24,7 +24,7 @@ Measurement.  Per trial the kernel returns :math:`A=\sigma_X^2\|\Phi Z\|^2`,
 Checks: every :math:`E(t)` on the grid t = 0, 0.05, …, 1 in its CI; :math:`t^*` and
 :math:`\varepsilon^*` in the CIs of :math:`\hat t^*`, :math:`\hat\varepsilon^*`; :math:`v-\eta^2`
 in the CI of the mean of :math:`B-\eta^2`.  Full runs add sweeps over :math:`\eta^2/v\in
-\{0.1,0.5,1,2,10\}` (at the given n) and :math:`n\in\{d+5,2d,4d,16d\}` (at the given η), each
+\{0.1,0.5,1,2,10\}` (at the given n) and :math:`n\in\{d+8,2d,4d,16d\}` (at the given η), each
 checking :math:`t^*` and :math:`\varepsilon^*`; :math:`\hat\varepsilon^*/\eta` rises towards 1
 with n (reported; it is a consequence of the checked values).
 """
@@ -39,7 +39,7 @@ import numpy as np
 from bounds import approximation as ap
 
 from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
-from ..engine.stats import Check, delta_se, mean_se
+from ..engine.stats import Check, delta_se, mean_se_skew
 from .lg_setting import (
     LG_PARAMS,
     MAX_BATCH,
@@ -53,19 +53,22 @@ from .lg_setting import (
 )
 
 RATIOS = (0.1, 0.5, 1.0, 2.0, 10.0)
+#: n - d at least this for a verdict: B is an inverse-Wishart quadratic form whose fourth
+#: moment (on which the error of the standard error depends) is finite iff n >= d + 8
+MIN_EXCESS = 8
 T_GRID = tuple(np.round(np.linspace(0, 1, 21), 10))
 
 PARAMS = LG_PARAMS + (
-    Param("n", int, 12, "sample size (needs n > d + 1; verdicts need n >= d + 5)", low=1),
+    Param("n", int, 14, "sample size (needs n > d + 1; verdicts need n >= d + 8)", low=1),
     Param("eta", float, math.sqrt(0.466), "data equivariance error eta = sigma_x |Theta_perp|",
           low=SCALE[0], high=SCALE[1], why=SCALE_WHY),
     Param("sigma", float, 1.0, "noise standard deviation per output", low=SCALE[0],
           high=SCALE[1], why=SCALE_WHY),
     Param("sigma_x", float, 1.0, "input standard deviation", low=SCALE[0], high=SCALE[1],
           why=SCALE_WHY),
-    Param("trials", int, 50_000, "Monte Carlo trials per setting", quick=5_000, low=100,
+    Param("trials", int, 120_000, "Monte Carlo trials per setting", quick=5_000, low=100,
           high=MAX_TRIALS),
-    Param("batch", int, 25_000, "trials per task", low=100, high=MAX_BATCH),
+    Param("batch", int, 40_000, "trials per task", low=100, high=MAX_BATCH),
     Param("sweep", bool, True, "also sweep eta^2/v and n", quick=False),
     Param("method", str, "bartlett", "bartlett (sufficient statistics) or raw (data)",
           choices=("bartlett", "raw")),
@@ -96,7 +99,7 @@ def _points(v: dict, s, v_of) -> list[dict]:
             points += [dict(role="ratio", n=v["n"], eta=math.sqrt(r * vn), ratio=r)
                        for r in RATIOS]
         points += [dict(role="n", n=nn, eta=v["eta"])
-                   for nn in sorted({s.d + 5, 2 * s.d, 4 * s.d, 16 * s.d} - {v["n"]})
+                   for nn in sorted({s.d + MIN_EXCESS, 2 * s.d, 4 * s.d, 16 * s.d} - {v["n"]})
                    if nn > s.d + 1]
     return points
 
@@ -110,20 +113,29 @@ def risk_curve(abc: np.ndarray, eta2: float) -> list[tuple[float, float, float]]
             for t, r in zip(T_GRID, risks)]
 
 
+def curve_skews(abc: np.ndarray, eta2: float) -> list[float]:
+    """Skewness of each grid point's mean risk (for Hall's interval: the per-trial risks are
+    quadratic forms with a heavy right tail)."""
+    tt = np.asarray(T_GRID)[:, None]
+    risks = abc[:, 0] + (1 - tt) ** 2 * eta2 - 2 * tt * (1 - tt) * abc[:, 2] \
+        + tt * tt * abc[:, 1]
+    return [mean_se_skew(r)[2] for r in risks]
+
+
 def _curve_and_gap_checks(p: dict, abc, st: dict, vals: dict, ok: bool, note: str
                           ) -> list[Check]:
     """Main point only: the 21 points of the risk curve and the misspecified gap v − η²."""
     curve = st["curve"].lambdify()
     checks, grid = [], []
-    for t, m, se in p["curve"]:
+    for (t, m, se), skew in zip(p["curve"], curve_skews(abc, p["eta"] ** 2)):
         c = Check(f"E R(W_t) - R(f*) at t={t:.2f}", "sharp", float(curve(t=t, **vals)), m,
-                  se=se, asserted=ok, note=note, group="risk curve E(t), 21 points")
+                  se=se, asserted=ok, note=note, group="risk curve E(t), 21 points", skew=skew)
         checks.append(c)
         grid.append((t, c))
     p["grid"] = grid
-    m, se = mean_se(abc[:, 1] - p["eta"] ** 2)
+    m, se, skew = mean_se_skew(abc[:, 1] - p["eta"] ** 2)
     checks.append(Check("E[R(W) - R(Phi W)] = v - eta^2", "sharp", st["gap"].evaluate(**vals),
-                        m, se=se, asserted=ok, note=note))
+                        m, se=se, asserted=ok, note=note, skew=skew))
     return checks
 
 
@@ -155,8 +167,9 @@ def _reduce(outputs, *, tasks, points, st, s, base, sigma_x):
     for p, outs in zip(points, per):
         abc = np.concatenate(outs)
         p["curve"] = risk_curve(abc, p["eta"] ** 2)
-        ok = p["n"] >= s.d + 5
-        note = "" if ok else "n < d + 5: per-trial variance infinite, reported only"
+        ok = p["n"] >= s.d + MIN_EXCESS
+        note = "" if ok else (f"n < d + {MIN_EXCESS}: per-trial fourth moment infinite, "
+                              "reported only")
         if p["role"] == "main":
             checks += _curve_and_gap_checks(p, abc, st, dict(base, n=p["n"], eta=p["eta"]),
                                             ok, note)
