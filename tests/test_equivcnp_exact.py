@@ -55,3 +55,37 @@ def test_bad_sizes_are_usage_errors():
                       ("equivcnp-multiplicity", {"targets": "0"})):
         with pytest.raises(UsageError):
             run(get(slug), quick=True, overrides=bad)
+
+
+def test_encoder_broken_pairs_fail_every_permutation_check():
+    planted = get("equivcnp-encoder").replace(
+        planner=functools.partial(ex.plan_encoder, break_pairs=True))
+    bad = _failed(run(planted, quick=True, seed=0))
+    assert len(bad) == len(ex.ENCODER_CASES) and all("(L1)" in b for b in bad), bad
+
+
+@pytest.mark.parametrize("plant,expected", [
+    ("channels-1", ["K = 2: max", "K = 2 separates"]),
+    ("jitter", ["K = 1: max", "K = 2: max"]),
+    ("keep-y0", ["phi(y) = y: max"]),
+    ("drop-y0", ["phi(y) = (1, y): max"]),
+])
+def test_multiplicity_planted_encoders_fail(plant, expected):
+    planted = get("equivcnp-multiplicity").replace(
+        planner=functools.partial(ex.plan_multiplicity, plant=plant))
+    bad = _failed(run(planted, quick=True, seed=0))
+    assert len(bad) == len(expected) and all(any(e in b for b in bad) for e in expected), bad
+
+
+@pytest.mark.parametrize("plant", ["compose", "log"])
+def test_lie_planted_law_or_log_fails_every_group(plant):
+    planted = get("equivcnp-lie").replace(planner=functools.partial(ex.plan_lie, plant=plant))
+    bad = _failed(run(planted, quick=True, seed=0))
+    if plant == "log":
+        want = [f"{g}: {w}" for g in ("T(2)", "SO(2)", "SE(2)", "RxSO(2)")
+                for w in ("exp(log u) = u", "log(exp a) = a")]
+    else:
+        want = [f"{g}: {w}" for g in ("T(2)", "SO(2)", "SE(2)", "RxSO(2)")
+                for w in ("(uv)w = u(vw)", "u u^-1 = u^-1 u = e", "(uv).x = u.(v.x)",
+                          "log(u^-1 v) left invariant")]
+    assert sorted(bad) == sorted(want), bad

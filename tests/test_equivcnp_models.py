@@ -99,3 +99,17 @@ def test_adam_training_lowers_the_loss():
     _, losses = npm.train("convcnp", npm.init_convcnp(rng, channels=4, layers=3, kernel=5),
                           rng, steps=60, batch=4, lr=3e-3)
     assert np.all(np.isfinite(losses)) and losses[-20:].mean() < losses[:20].mean()
+
+
+def test_grid_planted_target_offset_fails_the_output_checks():
+    planted = get("equivcnp-grid").replace(
+        planner=functools.partial(em.plan_grid, target_offset=1))
+    bad = _failed(run(planted, quick=True, seed=0))
+    assert len(bad) == 3 and all("M(Z + mh)(t + mh)" in b for b in bad), bad
+
+
+def test_shift_exact_planted_non_stationary_oracle_fails():
+    planted = get("equivcnp-shift-exact").replace(
+        planner=functools.partial(em.plan_shift_exact, gp_warp=0.1))
+    bad = _failed(run(planted, quick=True, seed=0))
+    assert len(bad) == 1 and bad[0].startswith("true-kernel GP oracle"), bad

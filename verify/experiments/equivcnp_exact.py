@@ -90,16 +90,19 @@ def point_actions(group: str, rng, n: int = N_ELEMENTS) -> list[Action]:
     return out
 
 
-def _perm_actions(rng, n_ctx, n=N_ELEMENTS):
+def _perm_actions(rng, n_ctx, n=N_ELEMENTS, values_too=True):
+    """Permutations of the context; ``values_too=False`` permutes the inputs but not the values
+    (a planted error: the pairs (x_i, y_i) are broken)."""
     acts = []
     for i in range(n):
         p = rng.permutation(n_ctx)
-        acts.append(Action(f"perm[{i}]", lambda inp, p=p: (inp[0][:, p], inp[1][:, p], inp[2]),
-                           lambda y: y))
+        q = p if values_too else np.arange(n_ctx)
+        acts.append(Action(f"perm[{i}]", lambda inp, p=p, q=q: (inp[0][:, p], inp[1][:, q],
+                                                               inp[2]), lambda y: y))
     return acts
 
 
-def encoder_task(rng, sets, group, kernel, data):
+def encoder_task(rng, sets, group, kernel, data, break_pairs=False):
     """Equivariance and permutation errors of the encoder for one (group, kernel) case."""
     xc, t = _points(rng, data, (sets, 10)), _points(rng, data, (sets, 20))
     yc = rng.normal(size=(sets, 10))
@@ -110,7 +113,7 @@ def encoder_task(rng, sets, group, kernel, data):
 
     x = (xc, yc, t)
     worst, ratio = eq_worst(f, x, point_actions(group, rng))
-    pworst, pratio = eq_worst(f, x, _perm_actions(rng, 10))
+    pworst, pratio = eq_worst(f, x, _perm_actions(rng, 10, values_too=not break_pairs))
     return {"equiv": worst, "equiv_ratio": ratio, "perm": pworst, "perm_ratio": pratio,
             "S_phi": float(np.max(np.abs(phi_sum(yc))))}
 
@@ -120,8 +123,10 @@ def phi_sum(yc):
     return np.maximum(1.0, np.abs(yc)).sum(-1)
 
 
-def plan_encoder(exp: Experiment, v: dict, controls_as_sharp: bool = False) -> Plan:
-    tasks = [TaskSpec(encoder_task, dict(sets=v["sets"], group=g, kernel=k, data=d), key=lab)
+def plan_encoder(exp: Experiment, v: dict, controls_as_sharp: bool = False,
+                 break_pairs: bool = False) -> Plan:
+    tasks = [TaskSpec(encoder_task, dict(sets=v["sets"], group=g, kernel=k, data=d,
+                                         break_pairs=break_pairs), key=lab)
              for lab, g, k, d in ENCODER_CASES + CONTROLS]
     l1, l2 = eq.encoder_permutation_invariance(), exp.statement
 
@@ -165,24 +170,34 @@ MULT_CASES = (  # (label, K, ys_a, ys_b, channel0)
 )
 
 
-def _encode_at_x(ys, K, channel0, t):
+def _encode_at_x(ys, K, channel0, t, jitter=0.0):
     k = 0 if channel0 else 1
     if not ys:
         return np.zeros((1, t.shape[1], K + 1 - k))
-    xc = np.full((1, len(ys), 1), MULT_X)
+    xc = (MULT_X + jitter * np.arange(len(ys)))[None, :, None]
     return set_conv_encode(xc, np.asarray([ys], float), t, point_kernel("rbf"), K, channel0)
 
 
-def multiplicity_task(rng, targets):
+def multiplicity_task(rng, targets, plant=""):
+    """Largest embedding differences of :data:`MULT_CASES`.  Planted errors: ``"channels-1"``
+    encodes with K channels instead of K + 1; ``"jitter"`` stacks the points at x, x + 0.05;
+    ``"keep-y0"`` keeps the y^0 channel where the case drops it; ``"drop-y0"`` drops it
+    everywhere."""
     t = np.linspace(-2, 2, targets)[None, :, None]
     psi_max = float(point_kernel("rbf")(t, np.full((1, 1, 1), MULT_X)).max())
-    diffs = [float(np.abs(_encode_at_x(a, K, c0, t) - _encode_at_x(b, K, c0, t)).max())
-             for _, K, a, b, c0 in MULT_CASES]
+    diffs = []
+    for _, K, a, b, c0 in MULT_CASES:
+        KK = K - 1 if plant == "channels-1" else K
+        cc = {"keep-y0": True, "drop-y0": False}.get(plant, c0)
+        jit = 0.05 if plant == "jitter" else 0.0
+        d = np.abs(_encode_at_x(a, KK, cc, t, jit) - _encode_at_x(b, KK, cc, t, jit))
+        diffs.append(float(d.max()) if d.size else 0.0)
     return {"psi_max": psi_max, "diffs": diffs}
 
 
-def plan_multiplicity(exp: Experiment, v: dict, claim_k1_separates: bool = False) -> Plan:
-    tasks = [TaskSpec(multiplicity_task, dict(targets=v["targets"]), key="mult")]
+def plan_multiplicity(exp: Experiment, v: dict, claim_k1_separates: bool = False,
+                      plant: str = "") -> Plan:
+    tasks = [TaskSpec(multiplicity_task, dict(targets=v["targets"], plant=plant), key="mult")]
 
     def reduce(outputs):
         (o,) = outputs
@@ -213,8 +228,32 @@ MULTIPLICITY = register(Experiment(
 LIE_NAMES = ("T2", "SO2", "SE2", "RxSO2")
 
 
-def lie_task(rng, group, elements, log_sign=1.0):
+class _Planted:
+    r"""A group with a planted error: ``"compose"`` adds :math:`10^{-3}u\odot u` to every
+    product uv (not associative, no inverses, not an action); ``"log"`` scales the logarithm
+    by :math:`1+10^{-3}`."""
+
+    def __init__(self, G, plant):
+        self.G, self.plant = G, plant
+
+    def __getattr__(self, name):
+        return getattr(self.G, name)
+
+    def compose(self, u, v):
+        w = self.G.compose(u, v)
+        return w + 1e-3 * np.asarray(u) ** 2 if self.plant == "compose" else w
+
+    def log(self, u):
+        return self.G.log(u) * (1 + 1e-3) if self.plant == "log" else self.G.log(u)
+
+    def pair_log(self, u, v):
+        return self.log(self.compose(self.inverse(u), v))
+
+
+def lie_task(rng, group, elements, log_sign=1.0, plant=""):
     G = lie_group(group) if group != "SE2" else lie_group(group, log_sign=log_sign)
+    if plant:
+        G = _Planted(G, plant)
     u, v, w3 = (G.sample(elements, rng) for _ in range(3))
     keep = ~G.near_cut(u, 1e-6)
     a = G.log(u[keep])
@@ -240,9 +279,9 @@ def lie_task(rng, group, elements, log_sign=1.0):
     return out
 
 
-def plan_lie(exp: Experiment, v: dict, se2_log_sign: float = 1.0) -> Plan:
-    tasks = [TaskSpec(lie_task, dict(group=g, elements=v["elements"],
-                                     log_sign=se2_log_sign), key=g) for g in LIE_NAMES]
+def plan_lie(exp: Experiment, v: dict, se2_log_sign: float = 1.0, plant: str = "") -> Plan:
+    tasks = [TaskSpec(lie_task, dict(group=g, elements=v["elements"], log_sign=se2_log_sign,
+                                     plant=plant), key=g) for g in LIE_NAMES]
     zero = exp.statement.evaluate()
 
     def reduce(outputs):

@@ -110,7 +110,10 @@ GRID_M = (1, 3, 8)
 GRID_ELL = 0.25
 
 
-def grid_task(rng, sets, roll_offset=0):
+def grid_task(rng, sets, roll_offset=0, target_offset=0):
+    """Grid-feature and output errors for shifts by m h, and half-cell output errors.  Planted
+    errors: ``roll_offset`` rolls the grid features by m + offset cells; ``target_offset``
+    shifts the targets by (m + offset) h while the context moves by m h."""
     xc = rng.uniform(-1, 1, (sets, 10))
     yc = rng.normal(size=(sets, 10))
     xt = rng.uniform(-1, 1, (sets, 20))
@@ -126,7 +129,8 @@ def grid_task(rng, sets, roll_offset=0):
                         lambda y, m=m: np.roll(y, m + roll_offset, axis=1)) for m in GRID_M]
         x = (xc, yc, xt)
         out["exact_grid"].append(eq_worst(lambda inp: model(inp)[0], x, shift)[0])
-        same = [Action(a.name, a.on_input, lambda y: y) for a in shift]
+        same = [Action(f"+{m}h", lambda inp, a=m * h, b=(m + target_offset) * h:
+                       (inp[0] + a, inp[1], inp[2] + b), lambda y: y) for m in GRID_M]
         out["exact_out"].append(eq_worst(lambda inp: model(inp)[1], x, same)[0])
         half = [Action("+h/2", lambda inp, a=h / 2: (inp[0] + a, inp[1], inp[2] + a),
                        lambda y: y)]
@@ -134,8 +138,9 @@ def grid_task(rng, sets, roll_offset=0):
     return out
 
 
-def plan_grid(exp: Experiment, v: dict, roll_offset: int = 0) -> Plan:
-    tasks = [TaskSpec(grid_task, dict(sets=v["sets"], roll_offset=roll_offset), key="grid")]
+def plan_grid(exp: Experiment, v: dict, roll_offset: int = 0, target_offset: int = 0) -> Plan:
+    tasks = [TaskSpec(grid_task, dict(sets=v["sets"], roll_offset=roll_offset,
+                                      target_offset=target_offset), key="grid")]
     zero = exp.statement.evaluate()
     rate = eq.grid_interpolation_rate().evaluate()
 
@@ -179,7 +184,15 @@ class _Tasks(list):
         return (len(self),)
 
 
-def shift_exact_task(rng, tasks, shifts, absolute=False):
+def _warp(task, c):
+    """The task with inputs warped x -> x + c x^2 (a planted non-stationary oracle)."""
+    return type(task)(task.xc + c * task.xc**2, task.yc, task.xt + c * task.xt**2, task.yt)
+
+
+def shift_exact_task(rng, tasks, shifts, absolute=False, warp=0.0):
+    """Largest relative change of the per-task LL under the shifts for the ConvCNP (with an
+    absolute-coordinate channel if ``absolute``) and the GP oracle (on inputs warped by
+    ``warp``, a planted error)."""
     ts = sample_tasks(rng, "rbf", tasks)
     p = npm.init_convcnp(rng, channels=8, layers=3, kernel=5, absolute=absolute)
     for k in p:
@@ -190,7 +203,7 @@ def shift_exact_task(rng, tasks, shifts, absolute=False):
         return npm.log_likelihoods("convcnp", p, list(x))[:, None]
 
     def gp_ll(x):
-        return np.array([[gp_log_likelihood(t, "rbf")] for t in x])
+        return np.array([[gp_log_likelihood(_warp(t, warp), "rbf")] for t in x])
 
     acts = _task_actions(shifts)
     out = {"convcnp": eq_worst(conv_ll, _Tasks(ts), acts)[0]}
@@ -204,10 +217,11 @@ def _parse_shifts(text):
     return parse_floats("shifts", text, positive=True, what="translations a")
 
 
-def plan_shift_exact(exp: Experiment, v: dict, absolute_as_sharp: bool = False) -> Plan:
+def plan_shift_exact(exp: Experiment, v: dict, absolute_as_sharp: bool = False,
+                     gp_warp: float = 0.0) -> Plan:
     shifts = _parse_shifts(v["shifts"])
-    tasks = [TaskSpec(shift_exact_task, dict(tasks=v["tasks"], shifts=shifts, absolute=a),
-                      key=a) for a in (False, True)]
+    tasks = [TaskSpec(shift_exact_task, dict(tasks=v["tasks"], shifts=shifts, absolute=a,
+                                             warp=gp_warp), key=a) for a in (False, True)]
     zero = exp.statement.evaluate()
     tag = f"a in {{{', '.join(f'{a:g}' for a in shifts)}}}"
 
