@@ -1,6 +1,7 @@
 """The task-output cache: exact round trips, digests, and entries that lie or try to run code."""
 
 import dataclasses
+import math
 import os
 import pickle
 
@@ -22,7 +23,7 @@ def same(a, b, path="out"):
     elif isinstance(a, np.generic):
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), path
     elif isinstance(a, float):
-        assert (a == b and str(a) == str(b)) or (a != a and b != b), f"{path}: {a} != {b}"
+        assert (a == b and str(a) == str(b)) or (math.isnan(a) and math.isnan(b)), path
     elif isinstance(a, (list, tuple)):
         assert len(a) == len(b), path
         for i, (x, y) in enumerate(zip(a, b)):
@@ -113,7 +114,7 @@ def _corrupt_and_load(c, key, data, capsys):
 
 
 def test_random_bytes_and_truncation_are_detected(entry, capsys):
-    c, key, value = entry
+    c, key, _ = entry
     good = c.file(key).read_bytes()
     rng = np.random.default_rng(0)
     cases = {"random": rng.bytes(len(good)), "empty": b"", "half": good[: len(good) // 2],
@@ -142,7 +143,7 @@ def test_every_sampled_bit_flip_is_detected_or_harmless(entry, capsys):
 
 
 def test_a_value_changed_without_its_digest_is_detected(entry, capsys, tmp_path):
-    c, key, value = entry
+    c, key, _ = entry
     with np.load(c.file(key)) as z:
         members = {k: z[k] for k in z.files}
     members["a0"] = members["a0"] * 1.01  # 1 % off, same shape, digest left as it was
@@ -152,7 +153,7 @@ def test_a_value_changed_without_its_digest_is_detected(entry, capsys, tmp_path)
 
 
 def test_an_entry_under_another_key_is_detected(entry, capsys):
-    c, key, value = entry
+    c, key, _ = entry
     other = "ef" * 32
     c.file(other).write_bytes(c.file(key).read_bytes())
     assert c.load(other) is None and "digest" in capsys.readouterr().err
@@ -167,17 +168,17 @@ class _Evil:
 
 
 def test_a_planted_malicious_pickle_is_never_executed(entry, capsys, tmp_path):
-    c, key, value = entry
+    c, key, _ = entry
     marker = tmp_path / "pwned"
     payload = pickle.dumps(_Evil(marker))
     for data in (payload, b"PK\x03\x04" + payload):
-        out, bad, err = _corrupt_and_load(c, key, data, capsys)
+        out, bad, _ = _corrupt_and_load(c, key, data, capsys)
         assert out is None and bad == 1
     # an npz whose member is a pickled object array (np.load refuses it without allow_pickle)
     arr = np.empty(1, dtype=object)
     arr[0] = _Evil(marker)
     np.savez(tmp_path / "evil.npz", meta=np.frombuffer(b"{}", np.uint8), sha256=arr)
-    out, bad, err = _corrupt_and_load(c, key, (tmp_path / "evil.npz").read_bytes(), capsys)
+    out, bad, _ = _corrupt_and_load(c, key, (tmp_path / "evil.npz").read_bytes(), capsys)
     assert out is None and bad == 1
     assert not marker.exists()
 

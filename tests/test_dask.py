@@ -19,9 +19,9 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from verify.cli import main  # noqa: E402
-from verify.engine.experiment import TaskSpec, get  # noqa: E402
-from verify.engine.runner import execute, run_many  # noqa: E402
+from verify.cli import main
+from verify.engine.experiment import TaskSpec, get
+from verify.engine.runner import execute, run_many
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH",

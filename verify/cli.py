@@ -91,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--quick", action="store_true")
     b.add_argument("--basis", action="store_true", help="only the S_n equivariant-basis "
                    "timings (generators vs listing vs emlp)")
+    b.add_argument("--runtime", action="store_true", help="only the runtime ratios (2 workers "
+                   "vs 1 on verify all, local Dask vs local workers, cold start, start-up)")
     return p
 
 
@@ -267,6 +269,23 @@ def _show(slug: str) -> str:
     return "\n".join(out)
 
 
+def _list_text(markdown: bool) -> str:
+    lines = ["| slug | kind | family | claim |\n|---|---|---|---|"] if markdown else []
+    for e in discover().values():
+        lines.append(f"| `{e.slug}` | {e.kind} | {e.family} | {e.claim} |" if markdown
+                     else f"{e.slug:<20} {e.kind:<6} {e.family:<9} {e.claim}"
+                     + (f"  [{ORIGINS[e.slug]}]" if e.slug in ORIGINS else ""))
+    return "\n".join(lines)
+
+
+def _save_catalog(args) -> None:
+    """Save list/show text for the next start (:mod:`verify.catalog`) unless plugins are in."""
+    if not getattr(args, "plugin", None) and not args.bad_plugins:
+        from .catalog import save
+
+        save(_list_text, _show)
+
+
 def _execute(args) -> int:
     from .engine.runner import Interrupted, SchedulerLost, run_many
 
@@ -338,24 +357,26 @@ def _main(argv: list[str] | None) -> int:
         args = _parser().parse_args(argv)
         args.bad_plugins = load_plugins(getattr(args, "plugin", []))
         if args.cmd == "list":
-            if args.markdown:
-                print("| slug | kind | family | claim |\n|---|---|---|---|")
-            for e in discover().values():
-                print(f"| `{e.slug}` | {e.kind} | {e.family} | {e.claim} |" if args.markdown
-                      else f"{e.slug:<20} {e.kind:<6} {e.family:<9} {e.claim}"
-                      + (f"  [{ORIGINS[e.slug]}]" if e.slug in ORIGINS else ""))
+            print(_list_text(args.markdown))
+            _save_catalog(args)
             return 2 if args.bad_plugins else 0
         if args.cmd == "show":
             print(_show(args.slug))
+            _save_catalog(args)
             return 2 if args.bad_plugins else 0
         if args.cmd == "bench":
             from .bench import format_bench, run_bench
 
-            if not args.basis:
-                print(format_bench(run_bench(quick=args.quick)) + "\n")
-            from .bench_basis import format_basis_bench, run_basis_bench
+            if not (args.basis or args.runtime):
+                print(format_bench(run_bench(quick=args.quick)) + "\n", flush=True)
+            if not args.runtime:
+                from .bench_basis import format_basis_bench, run_basis_bench
 
-            print(format_basis_bench(run_basis_bench(quick=args.quick)))
+                print(format_basis_bench(run_basis_bench(quick=args.quick)) + "\n", flush=True)
+            if not args.basis:
+                from .bench_runtime import format_runtime_bench, run_runtime_bench
+
+                print(format_runtime_bench(run_runtime_bench(quick=args.quick)))
             return 0
         if args.cmd == "report":
             return max(run_report_command(args, argv), 2 if args.bad_plugins else 0)

@@ -16,16 +16,17 @@ __all__ = ["Progress", "make_progress"]
 class Progress:
     """``start(totals)``, ``advance(job)``, ``close()``: the protocol the runner calls."""
 
-    def __init__(self, names: list[str], stream=None):
+    def __init__(self, names: list[str], stream=None, delay: float = 2.0):
         self.names = names
         self.stream = stream or sys.stderr
+        self.delay = delay
         self.bar = None
 
     def start(self, totals: list[int]) -> None:
         from tqdm import tqdm
 
         self.totals, self.done = list(totals), [0] * len(totals)
-        self.bar = tqdm(total=sum(totals), file=self.stream, delay=2.0, unit="task",
+        self.bar = tqdm(total=sum(totals), file=self.stream, delay=self.delay, unit="task",
                         dynamic_ncols=True, leave=False,
                         bar_format="{n_fmt}/{total_fmt} tasks |{bar:20}| {elapsed}<{remaining}"
                                    " {postfix}")

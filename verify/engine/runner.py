@@ -35,7 +35,7 @@ from .stats import ALPHA, finalize
 __all__ = ["Interrupted", "SchedulerLost", "default_workers", "execute", "run", "run_many"]
 
 
-class Interrupted(BaseException):  # noqa: N818  (like KeyboardInterrupt, not an Exception)
+class Interrupted(BaseException):  # like KeyboardInterrupt: not caught as an Exception
     """A run stopped by SIGINT / SIGTERM; ``saved`` tasks of ``total`` are in the cache."""
 
     def __init__(self, signum: int, saved: int = 0, total: int = 0, cache: str | None = None):
@@ -287,7 +287,7 @@ def _dask(calls, scheduler: str):
             yield f.result()
     except Interrupted:
         raise
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         if type(e).__name__ in ("CancelledError", "CommClosedError", "FutureCancelledError") \
                 or isinstance(e, (OSError, TimeoutError)):
             lost = True
@@ -295,10 +295,8 @@ def _dask(calls, scheduler: str):
                                 f"{type(e).__name__}") from None
         raise
     finally:
-        try:
+        with contextlib.suppress(Exception):  # closing a client whose scheduler is gone
             client.close(timeout=2)
-        except Exception:  # noqa: BLE001  closing a client whose scheduler is gone
-            pass
         if not lost:  # else the client's thread keeps logging its reconnect attempts
             quiet.restore()
 
