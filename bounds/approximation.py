@@ -39,6 +39,7 @@ __all__ = [
     "approx_sup_lower",
     "approx_sup_upper",
     "bound_optimal_eps",
+    "constrained_erm_risk",
     "lg_dist_curve",
     "lg_risk_curve",
     "min_risk",
@@ -601,5 +602,48 @@ def reynolds_error_bound() -> Statement:
         description=(
             "Triangle inequality through Phi f, which every g fixes: e_g(f) <= 2 dist(f), "
             "with equality for odd f under an element acting by -1."
+        ),
+    )
+
+
+def constrained_erm_risk() -> Statement:
+    r"""Expected excess risk of least squares under a model-equivariance budget ε, whitened design.
+
+    .. math::
+        \mathbb E R(\varepsilon)=\frac{\sigma^2\dim E}{n}+\tau^2\Big[\lambda^2
+        +\int_0^e(t^2-2\lambda tA_p(\lambda t))f(t)\,dt+e^2\!\int_e^U\!f\,dt
+        -2\lambda e\!\int_e^U\!A_p(\lambda t)f(t)\,dt\Big],
+
+    :math:`\tau=\sigma/\sqrt n`, :math:`\lambda=\eta/\tau`, :math:`e=\varepsilon/\tau`,
+    :math:`f(t)=t^{p/2}\lambda^{1-p/2}e^{-(t^2+\lambda^2)/2}I_{p/2-1}(\lambda t)` the density of
+    :math:`\|u\|/\tau` (noncentral χ, p = dk − dim E degrees of freedom),
+    :math:`A_p=I_{p/2}/I_{p/2-1}` and :math:`U=\sqrt{\lambda^2+p}+14` (the mass beyond is below
+    1e-40).  Derivation: the constrained fit is radial shrinkage
+    :math:`\Phi W+\min(1,\varepsilon/\|u\|)\,u` of the least-squares fit (:math:`X^\top X=
+    n\sigma_X^2I`), :math:`u\sim N(\mu,\tau^2I_p)`, and given :math:`\|u\|=s` the direction of u
+    is von Mises–Fisher with mean resultant :math:`A_p(s\eta/\tau^2)`.  The integrals have no
+    closed form: :meth:`~bounds.core.Statement.lambdify` with ``modules="scipy"`` evaluates them
+    by adaptive quadrature.
+    """
+    t = sp.Symbol("t", positive=True)
+    p = sp.Symbol("p", positive=True, integer=True)
+    tau = sigma / sp.sqrt(n)
+    lam, e = eta / tau, eps / tau
+    kernel = t ** (p / 2) * lam ** (1 - p / 2) * sp.exp(-(t**2 + lam**2) / 2)
+    f, af = kernel * sp.besseli(p / 2 - 1, lam * t), kernel * sp.besseli(p / 2, lam * t)
+    upper = sp.sqrt(lam**2 + p) + 14
+    g = (lam**2 + sp.Integral(t**2 * f - 2 * lam * t * af, (t, 0, e))
+         + e**2 * sp.Integral(f, (t, e, upper)) - 2 * lam * e * sp.Integral(af, (t, e, upper)))
+    return Statement(
+        name="risk of budget-constrained least squares, whitened design",
+        quantity=r"\mathbb{E}R(\hat W_\varepsilon)",
+        expr=sigma**2 * dimE / n + tau**2 * g,
+        relation="=",
+        hypotheses=(Hypothesis(p >= 1, "p = dk - dimE >= 1"),),
+        source=_PT_WHITE,
+        description=(
+            "ERM under the budget sigma_x |W - Phi W| <= eps with a whitened design shrinks the "
+            "non-equivariant part of least squares radially; its expected risk is a "
+            "one-dimensional integral over the noncentral-chi law of that part's norm."
         ),
     )

@@ -171,18 +171,21 @@ class Statement:
             raise HypothesisError(f"{self.name} is not real at {values}")
         return float(out)
 
-    def lambdify(self) -> Callable[..., float]:
-        """A fast numpy function of the symbols (keyword arguments); no hypothesis checks."""
-        if "f" not in self._cache:
+    def lambdify(self, modules: str = "numpy") -> Callable[..., float]:
+        """A fast numpy function of the symbols (keyword arguments); no hypothesis checks.
+        ``modules="scipy"`` evaluates an ``Integral`` by ``scipy.integrate.quad`` and Bessel
+        functions by ``scipy.special``."""
+        key = "f" if modules == "numpy" else f"f:{modules}"
+        if key not in self._cache:
             syms = self.symbols
-            f = sp.lambdify(syms, self.expr, "numpy")
+            f = sp.lambdify(syms, self.expr, modules)
             names = [s.name for s in syms]
 
             def call(**values):
                 return f(*(values[k] for k in names))
 
-            self._cache["f"] = call
-        return self._cache["f"]
+            self._cache[key] = call
+        return self._cache[key]
 
     # -- transformations -----------------------------------------------------------------------
     def replace(self, **changes) -> Statement:

@@ -66,7 +66,8 @@ def make(quick: bool = False, seed: int = 0, out=None):
     for i, (res, color) in enumerate(zip(results, COLORS)):
         row = res.data["settings"][0]
         tag = f"[eta^2/v_w={row['ratio']:.3g}] "
-        c = next(c for c in res.checks if c.name == f"{tag}argmin of E R(eps), MC Newton step")
+        c = next(c for c in res.checks
+                 if c.name == f"{tag}argmin of the MC risk curve (root of its derivative)")
         eta, e0 = row["eta"], row["eps_opt"]
         yy = len(RATIOS) - 1 - i
         detail.errorbar([(c.measured - e0) / eta], [yy],

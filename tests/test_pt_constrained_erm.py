@@ -275,3 +275,26 @@ def test_planted_argmin_is_detected_at_full_size(exp, true_runs, plant, seed):
     # closed form: eta^2/v_w = 2 (0.7638 vs 0.7787) and p = 1, 3 of the sweep; 5 %: all three
     assert len(far) >= 3, seen
     assert all(p.verdict == "fail" for p in planted.checks if p.name in far)
+
+
+@pytest.mark.parametrize("p, lam", [(1, 0.7), (7, 1.2), (56, 7.5)])
+def test_statement_quadrature_matches_gauss_legendre_and_its_argmin(p, lam):
+    """The Statement's SymPy integrals (adaptive quadrature) agree with the Gauss-Legendre
+    implementation, and so do the two minimisers (the prediction and the cross-check)."""
+    from bounds.approximation import constrained_erm_risk
+
+    f = constrained_erm_risk().lambdify("scipy")
+    for e in (0.0, 0.3 * lam, lam, 1.4 * lam):
+        got = f(eps=e, eta=lam, sigma=1.0, n=1, dimE=0, p=p)
+        assert got == pytest.approx(erm.perp_risk(e, p, lam), rel=1e-11, abs=1e-12)
+    assert erm.statement_argmin(lam, 1.0, p) == pytest.approx(erm.exact_argmin(lam, 1.0, p),
+                                                              rel=1e-7)
+
+
+def test_mc_argmin_uses_no_prediction():
+    """The measured argmin is a function of the trials only: the root of the mean derivative
+    of trials with <u, mu>/|u| = 1.5 for every trial: dR/deps = 2 (eps - 1.5) 1{s > eps}, whose
+    mean vanishes at eps = 1.5 whatever the law of s."""
+    s = np.random.default_rng(0).uniform(1.0, 4.0, size=1000)
+    e_hat, se = erm.mc_argmin(s, 1.5 * s, hi=3.0, h=0.1)
+    assert e_hat == pytest.approx(1.5, abs=1e-9) and se >= 0

@@ -32,13 +32,21 @@ Its root is the exact optimal budget :math:`\varepsilon_{\rm opt}<\eta`.
 
 Checks (per setting η²/v_w, :math:`v_w=\sigma^2p/n`):
 
-* **sharp** — the Monte Carlo argmin.  Per trial :math:`dR/d\varepsilon=2(\varepsilon-\langle u,
-  \mu\rangle/\|u\|)1\{\|u\|>\varepsilon\}` has finite variance and mean :math:`R'(\varepsilon)`;
-  one Newton step from the prediction, :math:`\hat\varepsilon=\varepsilon_{\rm opt}-\bar R'
-  (\varepsilon_{\rm opt})/R''(\varepsilon_{\rm opt})`, :math:`\mathrm{se}=\mathrm{se}(\bar R')/
-  R''`, and the CI must contain :math:`\varepsilon_{\rm opt}`;
+The predictions come from the Statement :func:`bounds.approximation.constrained_erm_risk`
+(the integral above as SymPy ``Integral`` s, evaluated by adaptive quadrature through
+``Statement.lambdify("scipy")``): the curve at each ε, and its minimiser
+:math:`\varepsilon_{\rm opt}` (:func:`statement_argmin`).  The Gauss–Legendre implementation
+here (:func:`exact_curve`, :func:`exact_argmin`) is an independent cross-check (tests: 1e-12).
+
+* **sharp** — the Monte Carlo argmin, computed from the trials alone.  Per trial
+  :math:`dR/d\varepsilon=2(\varepsilon-\langle u,\mu\rangle/\|u\|)1\{\|u\|>\varepsilon\}` has
+  finite variance and mean :math:`R'(\varepsilon)`; :math:`\hat\varepsilon` is the root of its
+  Monte Carlo mean (the minimiser of the MC risk curve), with the delta-method
+  :math:`\mathrm{se}=\mathrm{se}(\bar R'(\hat\varepsilon))/\hat R''`, :math:`\hat R''` a central
+  difference of :math:`\bar R'` (:func:`mc_argmin`); the CI must contain
+  :math:`\varepsilon_{\rm opt}`;
 * **sharp** — the Monte Carlo risk curve on a grid of ε in :math:`[0,1.5\eta]` (about 13 points
-  asserted, all in ``data``) against the exact curve;
+  asserted, all in ``data``) against the Statement's curve;
 * reported — the grid argmin, and the closed form :math:`\varepsilon^*=\eta^2/\sqrt{\eta^2+v_w}`
   (:func:`bounds.approximation.optimal_eps_whitened`), which is exact only when ‖u‖
   concentrates; a sweep over p (full runs) shows :math:`\varepsilon^*/\varepsilon_{\rm opt}\to1`
@@ -75,6 +83,9 @@ __all__ = [
 ]
 
 RATIOS = (0.5, 1.0, 2.0)
+#: half-width of the central difference of the MC derivative, in units of tau (the width of
+#: the law of ||u||): it sets the measured R'' of the argmin's delta-method CI
+H_TAU = 0.25
 #: (group, k) of the sweep over p = dk - dim E (invariant output, C_m on R^m).
 P_SWEEP = (("C2", 1), ("C4", 1), ("C8", 1), ("C8", 2), ("C8", 4), ("C8", 8))
 #: Gaussian design: sample sizes as multiples of n.
@@ -217,6 +228,45 @@ def exact_argmin(eta: float, tau: float, p: int) -> float:
 def exact_d2(eps: float, eta: float, tau: float, p: int) -> float:
     """:math:`R''(\\varepsilon)=g''(\\varepsilon/\\tau)` (the τ scalings cancel)."""
     return perp_risk_d2(eps / tau, p, eta / tau)
+
+
+@lru_cache(maxsize=1)
+def _risk_fn():
+    """The Statement's E R(eps), its integrals by adaptive quadrature (scipy)."""
+    return ap.constrained_erm_risk().lambdify("scipy")
+
+
+def statement_argmin(eta: float, tau: float, p: int) -> float:
+    r"""The predicted optimal budget: the minimiser over :math:`\varepsilon\in[0,\eta]` of the
+    Statement :func:`bounds.approximation.constrained_erm_risk` (bounded Brent, tolerance
+    1e-9 η), with :math:`\tau=\sigma/\sqrt n` passed as σ at n = 1."""
+    f = _risk_fn()
+    res = optimize.minimize_scalar(lambda e: f(eps=e, eta=eta, sigma=tau, n=1, dimE=0, p=p),
+                                   bounds=(0.0, eta), method="bounded",
+                                   options={"xatol": 1e-9 * eta})
+    return float(res.x)
+
+
+def _mc_derivative(s, m, eps: float) -> np.ndarray:
+    r"""Per-trial :math:`dR/d\varepsilon=2(\varepsilon-m_i/s_i)1\{s_i>\varepsilon\}`."""
+    return np.where(s > eps, 2 * (eps - m / s), 0.0)
+
+
+def mc_argmin(s, m, hi: float, h: float) -> tuple[float, float]:
+    r"""The minimiser of the Monte Carlo risk curve, computed from the trials alone: the root
+    :math:`\hat\varepsilon` of the mean per-trial derivative on :math:`(0,\mathrm{hi}]`, and its
+    delta-method standard error :math:`\mathrm{se}(\bar D(\hat\varepsilon))/\hat R''`, with
+    :math:`\hat R''` the central difference of :math:`\bar D` over :math:`\pm h`.  (No
+    prediction enters; ``nan`` when the mean derivative does not change sign.)"""
+    s, m = np.asarray(s, float), np.asarray(m, float)
+    dbar = lambda e: float(np.mean(_mc_derivative(s, m, e)))
+    lo = 1e-12 * hi
+    if not dbar(lo) < 0 < dbar(hi):
+        return float("nan"), float("nan")
+    e_hat = optimize.brentq(dbar, lo, hi, xtol=1e-12 * hi)
+    _, d_se = mean_se(_mc_derivative(s, m, e_hat))
+    r2 = (dbar(e_hat + h) - dbar(max(e_hat - h, 0.0))) / (e_hat + h - max(e_hat - h, 0.0))
+    return float(e_hat), float(d_se / r2) if r2 > 0 else float("nan")
 
 
 def argmin_estimate(s, m, eps_ref: float, r2: float) -> tuple[float, float, float, float]:
@@ -374,23 +424,21 @@ def _etas(v: dict, vw: float) -> list[float]:
 def _main_checks(pt: dict, stat: np.ndarray, ctx: dict, eps_opt_fn) -> tuple[list, dict]:
     """Checks of one whitened setting: MC argmin (sharp), closed form and grid argmin
     (reported), the risk curve on the grid (sharp at about 13 points)."""
-    eta, tau, p = pt["eta"], ctx["tau"], ctx["p"]
+    eta, tau = pt["eta"], ctx["tau"]
     A, snorm, m = stat[:, 0], stat[:, 1], stat[:, 2]
     tag = f"[eta^2/v_w={pt['ratio']:.3g}] "
-    eps_opt = exact_argmin(eta, tau, p)
-    eps_pred = float(eps_opt_fn(eta, tau, p))
-    r2 = exact_d2(eps_pred, eta, tau, p)
-    e_hat, e_se, d_mean, d_se = argmin_estimate(snorm, m, eps_pred, r2)
+    eps_opt, eps_pred, grid, pred = pt["eps_opt"], pt["eps_pred"], pt["grid"], pt["pred"]
+    e_hat, e_se = mc_argmin(snorm, m, 1.5 * eta, H_TAU * tau)
+    _, _, d_mean, d_se = argmin_estimate(snorm, m, eps_pred, 1.0)  # reported: dR at the pred.
     closed = ctx["closed"](eta, ctx["d"], ctx["k"], ctx["dimE"])
-    grid = np.linspace(0.0, 1.5 * eta, ctx["grid"])
-    pred = ctx["a_w"] + exact_curve(grid, eta, tau, p)
     mc, se = risk_curve(A, snorm, m, eta, grid)
     j_min = int(np.argmin(mc))
     shown = sorted({int(j) for j in np.round(np.linspace(0, grid.size - 1,
                                                           min(grid.size, ASSERTED_POINTS)))})
     checks = [
-        Check(f"{tag}argmin of E R(eps), MC Newton step", "sharp", eps_pred, e_hat, se=e_se,
-              note=f"R''={r2:.4g}; mean dR/deps at the prediction {d_mean:.3g} +- {d_se:.2g}"),
+        Check(f"{tag}argmin of the MC risk curve (root of its derivative)", "sharp", eps_pred,
+              e_hat, se=e_se,
+              note=f"mean dR/deps at the prediction {d_mean:.3g} +- {d_se:.2g}"),
         Check(f"{tag}closed form eps* vs MC argmin", "trend", closed,
               e_hat, se=e_se,
               note=f"exact eps_opt = {eps_opt:.5f}; eps*/eps_opt = {closed / eps_opt:.4f}"),
@@ -402,7 +450,7 @@ def _main_checks(pt: dict, stat: np.ndarray, ctx: dict, eps_opt_fn) -> tuple[lis
                      group=f"{tag}E R(eps) on the grid")
                for j in shown]
     row = {"eta": eta, "ratio": pt["ratio"], "eps_opt": eps_opt, "eps_pred": eps_pred,
-           "eps_closed": closed, "eps_hat": e_hat, "eps_se": e_se, "r2": r2, "dR_mean": d_mean,
+           "eps_closed": closed, "eps_hat": e_hat, "eps_se": e_se, "dR_mean": d_mean,
            "dR_se": d_se, "grid": grid.tolist(), "mc": mc.tolist(), "mc_se": se.tolist(),
            "exact": pred.tolist(), "z": ((mc - pred) / se).tolist(),
            "grid_argmin": float(grid[j_min]), "asserted": shown, "trials": int(A.size)}
@@ -412,10 +460,8 @@ def _main_checks(pt: dict, stat: np.ndarray, ctx: dict, eps_opt_fn) -> tuple[lis
 def _sweep_checks(pt: dict, stat: np.ndarray, ctx: dict, eps_opt_fn) -> tuple[list, dict]:
     """One point of the p-sweep (units of τ inside): MC argmin (sharp), closed form (reported)."""
     tau, pp, lam = ctx["tau"], pt["p"], pt["eta"] / ctx["tau"]
-    e_opt = exact_argmin(lam, 1.0, pp)
-    e_pred = float(eps_opt_fn(lam, 1.0, pp))
-    e_hat, e_se, _, _ = argmin_estimate(stat[:, 0], stat[:, 1], e_pred,
-                                        perp_risk_d2(e_pred, pp, lam))
+    e_opt, e_pred = pt["eps_opt"], pt["eps_pred"]
+    e_hat, e_se = mc_argmin(stat[:, 0], stat[:, 1], 1.5 * lam, H_TAU)
     closed = ctx["closed"](pt["eta"], pt["d"], pt["k"], pt["dimE"])
     row = {"group": pt["group"], "k": pt["k"], "p": pp, "eta": pt["eta"],
            "eps_opt": e_opt * tau, "eps_closed": closed, "eps_hat": e_hat * tau,
@@ -460,7 +506,7 @@ def _gauss_checks(pts: list[dict], outs: list[np.ndarray], ctx: dict) -> tuple[l
 def make_plan(exp: Experiment, v: dict, eps_opt_fn=None) -> Plan:
     """Plan of the experiment; ``eps_opt_fn(eta, tau, p)`` replaces :func:`exact_argmin` as the
     prediction of the argmin (tests plant a wrong one)."""
-    eps_opt_fn = eps_opt_fn or exact_argmin
+    eps_opt_fn = eps_opt_fn or statement_argmin
     s = lg_setting(v["group"], v["channels"], v["d"], v["output"], v["k"])
     d, k, dim_e, p = s.d, s.k, s.dim_e, s.codim
     n, sigma, sigma_x = v["n"], v["sigma"], v["sigma_x"]
@@ -491,7 +537,13 @@ def make_plan(exp: Experiment, v: dict, eps_opt_fn=None) -> Plan:
     for eta in etas:
         closed(eta, d, k, dim_e)  # raises on a setting outside the statement's hypotheses
         theta = theta_e + direction * eta / sigma_x
-        add({"role": "main", "eta": eta, "ratio": eta**2 / vw}, whitened_batch,
+        grid = np.linspace(0.0, 1.5 * eta, v["grid"])
+        risk = _risk_fn()
+        add({"role": "main", "eta": eta, "ratio": eta**2 / vw, "grid": grid,
+             "pred": np.array([risk(eps=x, eta=eta, sigma=sigma, n=n, dimE=dim_e, p=p)
+                               for x in grid]),
+             "eps_pred": float(eps_opt_fn(eta, tau, p)), "eps_opt": exact_argmin(eta, tau, p)},
+            whitened_batch,
             [{"trials": b, "n": n, "d": d, "k": k, "Q": s.Q, "theta": theta, "sigma": sigma,
               "sigma_x": sigma_x, "method": v["method"]}
              for b in batches(v["trials"], v["batch"])])
@@ -501,7 +553,9 @@ def make_plan(exp: Experiment, v: dict, eps_opt_fn=None) -> Plan:
             ss = lg_setting(group, 1, None, "invariant", kk)
             lam = math.sqrt(ratio * ss.codim)  # eta / tau at eta^2 = ratio sigma^2 p / n
             add({"role": "sweep", "group": group, "k": kk, "d": ss.d, "dimE": ss.dim_e,
-                 "p": ss.codim, "eta": lam * tau, "ratio": ratio}, perp_batch,
+                 "p": ss.codim, "eta": lam * tau, "ratio": ratio,
+                 "eps_pred": float(eps_opt_fn(lam, 1.0, ss.codim)),
+                 "eps_opt": exact_argmin(lam, 1.0, ss.codim)}, perp_batch,
                 [{"trials": b, "p": ss.codim, "lam": lam}
                  for b in batches(v["trials"], v["batch"])])
     if v["gaussian"]:
