@@ -231,3 +231,22 @@ def test_a_store_that_fails_mid_run_warns_once(tmp_path, capsys):
     c = C.Cache(tmp_path / "gone")  # never created: every write fails
     assert not c.store("01" * 32, (1.0, 0.1)) and not c.store("02" * 32, (1.0, 0.1))
     assert capsys.readouterr().err.count("cannot write") == 1
+
+
+def test_orphaned_temporary_files_are_removed_on_open(tmp_path):
+    dead = _reaped()  # a pid that has exited (and been waited for)
+    orphan = tmp_path / f".{'ab' * 32}.{dead}.tmp"
+    mine = tmp_path / f".{'cd' * 32}.{os.getpid()}.tmp"
+    orphan.write_bytes(b"half")
+    mine.write_bytes(b"being written")
+    C.open_cache(tmp_path)
+    assert not orphan.exists() and mine.exists()
+
+
+def _reaped() -> int:
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid

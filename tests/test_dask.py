@@ -159,9 +159,10 @@ def test_losing_the_scheduler_is_one_line_and_a_nonzero_exit(tmp_path):
     assert line.startswith("error: lost the Dask scheduler at ") and "rerun to resume" in line
 
 
-def test_an_unreachable_scheduler_is_a_usage_error(capsys):
-    port = free_port()  # nothing listens there
-    assert main(["run", "bk-relu-commute", "--no-cache", "--scheduler",
-                 f"tcp://127.0.0.1:{port}"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error: cannot reach the Dask scheduler") and "\n" not in err
+def test_an_unreachable_scheduler_is_a_usage_error():
+    from verify.engine.experiment import UsageError
+
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    with pytest.raises(UsageError, match="cannot reach the Dask scheduler") as e:
+        list(execute([(0, TaskSpec(_threads, {}), None)], 1, address, connect_timeout=2))
+    assert "\n" not in str(e.value)

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -83,11 +84,30 @@ def test_interrupted_runs_keep_their_tasks_and_resume_identically(tmp_path, caps
     assert main([*ARGS, "--workers", "1", "--no-cache", "--json", str(ref_json)]) == 0
     capsys.readouterr()
 
-    have = 0
-    # in-process (SIGINT), then a pool of two workers (SIGTERM, SIGKILL: no worker survives)
-    for sig, code, n in ((signal.SIGINT, 130, 1), (signal.SIGTERM, 143, 2),
-                         (signal.SIGKILL, -9, 2)):
-        proc = start(cache, n)
+    # SIGINT in this process (one worker): the runner's handler turns it into exit 130
+    def interrupt_after_first_task():
+        deadline = time.monotonic() + 240
+        while not entries(cache) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, lambda *a: None)  # a late signal must not end pytest
+    try:
+        t = threading.Thread(target=interrupt_after_first_task, daemon=True)
+        t.start()
+        assert main([*ARGS, "--workers", "1", "--cache", str(cache)]) == 130
+        t.join(timeout=10)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    have = len(entries(cache))
+    assert 0 < have < TASKS
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (f"interrupted by SIGINT: {have} of {TASKS} tasks saved in {cache}; run the "
+                    "same command again to resume")
+
+    # then a pool of two workers in a subprocess: SIGTERM, SIGKILL (no worker survives)
+    for sig, code in ((signal.SIGTERM, 143), (signal.SIGKILL, -9)):
+        proc = start(cache, 2)
         workers = wait_for_more(proc, cache, have)
         proc.send_signal(sig)
         try:

@@ -111,5 +111,8 @@ def save(list_text, show_text) -> None:
         tmp = f.with_name(f"{f.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(doc), encoding="utf-8")
         os.replace(tmp, f)
+        for old in f.parent.glob("catalog-*.json"):  # catalogs of earlier code
+            if old != f:
+                old.unlink()
     except Exception:  # noqa: BLE001  a speed-up must never fail a command
         return

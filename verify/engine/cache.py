@@ -27,6 +27,7 @@ The directory is ``--cache DIR``, else ``$EQUIBOUNDS_CACHE``, else ``.equibounds
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import io
@@ -370,4 +371,18 @@ def open_cache(path: str | os.PathLike | None = None) -> Cache:
     except OSError as e:
         raise UsageError(f"{src} {raw!r} is not a usable directory ({e.strerror or e}); "
                          "name another with --cache DIR or use --no-cache") from None
+    _remove_orphans(p)
     return Cache(p)
+
+
+def _remove_orphans(d: Path) -> None:
+    """Delete temporary files left by runs that were killed while writing (their pid is gone)."""
+    for tmp in d.glob(".*.tmp"):
+        try:
+            pid = int(tmp.name.rsplit(".", 2)[-2])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        except (ValueError, OSError):
+            continue

@@ -230,13 +230,13 @@ def _gather(calls, owners, n_jobs, workers, scheduler, store, progress):
     return outputs
 
 
-def execute(calls, workers: int, scheduler: str | None = None):
+def execute(calls, workers: int, scheduler: str | None = None, connect_timeout: float = 10.0):
     """Yield ``(index, output, seconds)`` for ``calls = [(index, spec, seed_seq), ...]`` in
-    completion order."""
+    completion order (``connect_timeout``: seconds to reach a Dask scheduler)."""
     if not calls:
         return
     if scheduler is not None:
-        yield from _dask(calls, scheduler)
+        yield from _dask(calls, scheduler, connect_timeout)
     elif workers == 1 or len(calls) == 1:
         for i, spec, ss in calls:
             yield _call(i, spec, ss, False)
@@ -258,7 +258,7 @@ def _processes(calls, workers: int):
             p.join(timeout=5)
 
 
-def _dask(calls, scheduler: str):
+def _dask(calls, scheduler: str, timeout: float):
     if not scheduler.strip():
         raise UsageError("--scheduler is empty; give an address such as tcp://host:8786")
     try:
@@ -268,7 +268,7 @@ def _dask(calls, scheduler: str):
                          "'equibounds[dask]'") from None
     quiet = _QuietLogs("distributed", "tornado", "asyncio")  # its reconnect tracebacks
     try:
-        client = Client(scheduler, timeout="10s", set_as_default=False)
+        client = Client(scheduler, timeout=f"{timeout}s", set_as_default=False)
     except (OSError, ValueError, TypeError) as e:
         quiet.restore()
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler!r}: "
