@@ -331,14 +331,29 @@ def equivariance_budget(X, Y, group, *, input_rep: str | None = None,
     return BudgetReport(G.name, n, d, k, dim_e, n_train, alpha, values, ASSUMPTIONS, stmts, diag)
 
 
+#: the most bootstrap replicates, and replicates x n x d (time: ~5 s per 1e7 at d = 4)
+MAX_BOOT = 100_000
+MAX_BOOT_FLOATS = 100_000_000
+
+
 def run_budget_command(args) -> int:
     X, Y = load_xy(args.data)
     try:
         G = parse_group(args.group)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    if args.n_boot < 20:
-        raise UsageError(f"--n-boot must be at least 20, got {args.n_boot}")
+    if not 20 <= args.n_boot <= MAX_BOOT:
+        raise UsageError(f"--n-boot must lie in [20, {MAX_BOOT}] (20 000 replicates take "
+                         f"~5 s at n = 50, d = 4), got {args.n_boot}")
+    if args.n_boot * X.size > MAX_BOOT_FLOATS:
+        raise UsageError(f"--n-boot x n x d = {args.n_boot * X.size:.3g} resampled floats; at "
+                         f"most {MAX_BOOT_FLOATS:.3g} fit in a minute: lower --n-boot")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.json:
+        from .model_cmd import _check_writable
+
+        _check_writable(args.json)
     rep = equivariance_budget(X, Y, G, input_rep=args.input_rep, output_rep=args.output_rep,
                               alpha=args.alpha, n_boot=args.n_boot, seed=args.seed,
                               n_train=args.n_train)

@@ -288,6 +288,8 @@ def model_equivariance(f, group, *, input_rep: str | None = None,
         W, f = _linear(f)
     elif not callable(f):
         raise UsageError(f"the model must be callable or a matrix; got {type(f).__name__}")
+    if seed < 0:
+        raise UsageError(f"seed must be a non-negative integer, got {seed}")
     rng = np.random.default_rng(seed)
     drawn = inputs is None
     if drawn:
@@ -296,9 +298,11 @@ def model_equivariance(f, group, *, input_rep: str | None = None,
                 G.dim if isinstance(G, CompactGroup) else G.rep().dim,)
         if n < 2:
             raise UsageError(f"need at least 2 inputs for a CI, got n={n}")
+        _check_sizes(n, shape, n_elements)
         x = rng.standard_normal((n, *tuple(shape)))
         source = "i.i.d. N(0, I) (invariant under orthogonal actions)"
     else:
+        _check_sizes(1, None, n_elements)
         x = np.asarray(inputs)
         if x.dtype.kind not in "fiu" or x.ndim < 2 or len(x) < 2:
             raise UsageError(f"inputs must be a real array (n >= 2, ...) batch first; got "
@@ -333,6 +337,39 @@ def model_equivariance(f, group, *, input_rep: str | None = None,
                        linear, alpha)
 
 
+#: the most input floats a run may hold (n x prod(shape)); 256 MB of float64
+MAX_INPUT_FLOATS = 32_000_000
+#: the most sampled group elements (each one evaluates the model on every input)
+MAX_ELEMENTS = 4096
+
+
+def _check_sizes(n: int, shape, n_elements) -> None:
+    """UsageError naming the limit when the drawn inputs or the element sample would not fit."""
+    if n_elements is not None and not 1 <= n_elements <= MAX_ELEMENTS:
+        raise UsageError(f"--elements must lie in [1, {MAX_ELEMENTS}] (each element evaluates "
+                         f"the model on every input), got {n_elements}")
+    if shape is not None:
+        if any(int(s) < 1 for s in shape):
+            raise UsageError(f"--shape entries must be positive, got {tuple(shape)}")
+        size = n * math.prod(int(s) for s in shape)
+        if size > MAX_INPUT_FLOATS:
+            raise UsageError(f"n x prod(shape) = {size:.3g} input floats; at most "
+                             f"{MAX_INPUT_FLOATS:.3g} fit (256 MB of float64)")
+
+
+def _check_writable(path: str) -> None:
+    """UsageError unless ``path`` can be written (checked before any work)."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if not path.strip():
+        raise UsageError("--json is empty")
+    if os.path.isdir(path):
+        raise UsageError(f"--json {path} is a directory")
+    if not os.path.isdir(folder):
+        raise UsageError(f"--json {path}: the folder {folder} does not exist")
+
+
 def _verdict(err: dict, floor: dict | None) -> str:
     r = err["relative"]
     if floor is None:
@@ -359,6 +396,10 @@ def run_model_command(args) -> int:
             raise UsageError(f"--shape expects integers like 8,8; got {args.shape!r}") from None
     if args.n < 2:
         raise UsageError(f"--n must be at least 2, got {args.n}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.json:
+        _check_writable(args.json)
     rep = model_equivariance(f, args.group, input_rep=args.input_rep,
                              output_rep=args.output_rep, inputs=inputs, n=args.n, shape=shape,
                              n_elements=args.elements, seed=args.seed)

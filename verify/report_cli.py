@@ -171,6 +171,8 @@ def run_report_command(args, argv: list[str] | None = None) -> int:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if not str(args.out).strip():
+        raise UsageError("--out is empty")
     calibration = _calibration(args.calibration)
     if args.slugs:
         exps = {e.slug: e for e in (get(resolve_target(s)) for s in args.slugs)}
