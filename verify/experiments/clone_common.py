@@ -14,6 +14,8 @@ from ..symmetry.groups import cyclic
 #: "≈ 0": absolute tolerance of exact float64 identities (relative errors of O(1) outputs).
 EXACT = 1e-12
 PAPER = "Huang et al. 2024, arXiv:2410.03989"
+#: why sizes have an upper limit
+MEM = "what fits in memory and a minute"
 
 
 def shift_actions(n: int):
@@ -28,8 +30,9 @@ def gcnn(rng: np.random.Generator, n: int):
     return gcnn_teacher(rng.normal(size=n) / np.sqrt(n), rng.normal(size=n) / np.sqrt(n))
 
 
-def parse_sizes(name: str, text, low: int = 1) -> list[int]:
-    """``"4,16"`` -> ``[4, 16]`` (sorted, unique); :class:`UsageError` unless integers >= low."""
+def parse_sizes(name: str, text, low: int = 1, high: int = 100_000) -> list[int]:
+    """``"4,16"`` -> ``[4, 16]`` (sorted, unique); :class:`UsageError` unless integers in
+    [low, high] (high: what fits in memory and a minute)."""
     try:
         vals = sorted({int(t) for t in str(text).replace(" ", "").split(",") if t})
     except ValueError:
@@ -37,6 +40,9 @@ def parse_sizes(name: str, text, low: int = 1) -> list[int]:
                          ) from None
     if not vals or vals[0] < low:
         raise UsageError(f"parameter {name} must list integers >= {low}, got {text!r}")
+    if vals[-1] > high:
+        raise UsageError(f"parameter {name} must list integers <= {high} (what fits in memory "
+                         f"and a minute), got {text!r}")
     return vals
 
 

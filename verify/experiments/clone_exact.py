@@ -40,9 +40,10 @@ from ..models.cloning import (
 )
 from ..symmetry.equivariance import Action, equivariance_error
 from ..symmetry.groups import symmetric
-from .clone_common import EXACT, gcnn, shift_actions, zero
+from .clone_common import EXACT, MEM, gcnn, shift_actions, zero
 
 SET_SIZE, SET_DIM, IMAGE = 5, 3, 8
+LIST = "Z_n is listed with its n x n shift matrices"
 
 
 def _rows_perm_actions(group):
@@ -110,8 +111,9 @@ CLONE_TEACHER = register(Experiment(
     slug="clone-teacher", kind="sharp", family="Clone",
     claim="conv, tanh G-CNN, DeepSets and C4 teachers are equivariant to round-off",
     params=(
-        Param("n", int, 16, "Z_n of the convolution teachers", low=2),
-        Param("inputs", int, 1000, "Gaussian inputs per teacher (C4: a tenth)", low=20),
+        Param("n", int, 16, "Z_n of the convolution teachers", low=2, high=200, why=LIST),
+        Param("inputs", int, 1000, "Gaussian inputs per teacher (C4: a tenth)", low=20,
+              high=100_000, why=MEM),
         Param("bias", float, 0.0, "planted error: scale of a per-position output bias (0 = "
               "none; any visible value must make the check fail)", low=0.0),
     ),
@@ -177,8 +179,9 @@ CLONE_BOUND = register(Experiment(
     slug="clone-bound", kind="bound", family="Clone",
     claim="eq error <= clone error at gx + at x (P1); equality for Gamma + cu",
     params=(
-        Param("n", int, 16, "Z_n of the convolution teacher (even)", low=2),
-        Param("inputs", int, 1000, "Gaussian inputs", low=2),
+        Param("n", int, 16, "Z_n of the convolution teacher (even)", low=2, high=200,
+              why=LIST),
+        Param("inputs", int, 1000, "Gaussian inputs", low=2, high=100_000, why=MEM),
         Param("c", float, 0.3, "amplitude of the tight student's antisymmetric part", low=0.0),
     ),
     planner=plan_bound, statement=triangle_bound(), details=__doc__,

@@ -43,7 +43,7 @@ from ..models.cloning import (
 )
 from ..symmetry.equivariance import Action, equivariance_error
 from ..symmetry.groups import cyclic
-from .clone_common import EXACT, at_least, parse_sizes, shift_actions, zero
+from .clone_common import EXACT, MEM, at_least, parse_sizes, shift_actions, zero
 
 #: N < d: the clone must miss equivariance by at least this (relative).
 LINEAR_FLOOR = 1e-3
@@ -71,7 +71,7 @@ def linear_task(rng, d: int, N: int, repeats: int, test: int):
 
 
 def plan_linear(exp: Experiment, v: dict) -> Plan:
-    d, sizes = v["d"], parse_sizes("sizes", v["sizes"])
+    d, sizes = v["d"], parse_sizes("sizes", v["sizes"], high=100_000)
     if d < 2:
         raise UsageError(f"parameter d must be at least 2 (shifts of Z_d), got {d}")
     stmt, deficit = exp.statement, sample_span_deficit()
@@ -108,12 +108,13 @@ CLONE_LINEAR = register(Experiment(
     slug="clone-linear", kind="sharp", family="Clone",
     claim="min-norm linear clone: relative error 1 - N/d below d, exactly equivariant from N = d",
     params=(
-        Param("d", int, 16, "dimension (Z_d acts by cyclic shifts)", low=2),
+        Param("d", int, 16, "dimension (Z_d acts by cyclic shifts)", low=2, high=200,
+              why="Z_d is listed with its d x d shift matrices"),
         Param("sizes", str, "2,4,8,12,16,32", "training-set sizes N, comma-separated",
               quick="4,16"),
         Param("repeats", int, 200, "independent teachers and training sets per N", quick=50,
-              low=2),
-        Param("test", int, 1000, "fresh test inputs per repeat", low=2),
+              low=2, high=10_000, why=MEM),
+        Param("test", int, 1000, "fresh test inputs per repeat", low=2, high=100_000, why=MEM),
     ),
     planner=plan_linear, statement=linear_clone_error(), details=__doc__,
 ))
@@ -174,10 +175,13 @@ CLONE_BILINEAR = register(Experiment(
     slug="clone-bilinear", kind="sharp", family="Clone",
     claim="bilinear clone h(x, tau) identified from N >= n^2 pairs: equivariant for unseen tau",
     params=(
-        Param("n", int, 16, "Z_n", quick=8, low=2),
-        Param("N", int, 400, "training pairs (>= n^2 to identify T)", quick=100, low=1),
+        Param("n", int, 16, "Z_n", quick=8, low=2, high=32,
+              why="the design has n^2 columns; N >= n^2 rows of n x n circulants"),
+        Param("N", int, 400, "training pairs (>= n^2 to identify T)", quick=100, low=1,
+              high=20_000, why=MEM),
         Param("below", bool, True, "also fit at N = n^2 - 1, where T is not identified"),
-        Param("unseen", int, 500, "unseen (x, tau) pairs for the equivariance error", low=2),
+        Param("unseen", int, 500, "unseen (x, tau) pairs for the equivariance error", low=2,
+              high=100_000, why=MEM),
     ),
     planner=plan_bilinear, statement=bilinear_identification(), details=__doc__,
 ))

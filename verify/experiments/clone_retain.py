@@ -33,7 +33,7 @@ from ..models.clone_classifiers import MLPClassifier, PooledBilinear, fit, shift
 from ..models.cloning import circulant, conv_tensor, fit_bilinear
 from ..symmetry.equivariance import actions_from_group, equivariance_error
 from ..symmetry.groups import cyclic
-from .clone_common import soft, trend, zero
+from .clone_common import MEM, soft, trend, zero
 
 MODELS = ("conv+pool", "MLP", "frozen clone", "clone, T trained")
 INVARIANCE_TOL = 1e-10
@@ -129,15 +129,21 @@ CLONE_RETAIN_BREAK = register(Experiment(
     slug="clone-retain-break", kind="trend", family="Clone",
     claim="a frozen bilinear clone keeps the symmetry (exactly); training T lets it break",
     params=(
-        Param("n", int, 16, "Z_n (even)", low=4),
-        Param("classes", int, 4, "templates of the symmetric task", low=2),
-        Param("sigma", float, 0.5, "noise standard deviation", low=0.0),
-        Param("train", int, 512, "training examples per task", low=8),
-        Param("test", int, 1000, "test examples per task", low=2),
-        Param("steps", int, 1000, "Adam steps per model", quick=300, low=1),
-        Param("seeds", int, 3, "independent repetitions", quick=1, low=1),
-        Param("clone_N", int, 400, "pairs the bilinear clone is fitted on (>= n^2)", low=1),
-        Param("lr", float, 1e-2, "Adam learning rate (cosine decay)", low=0.0),
+        Param("n", int, 16, "Z_n (even)", low=4, high=32,
+              why="the bilinear clone has n^3 weights fitted from >= n^2 pairs"),
+        Param("classes", int, 4, "templates of the symmetric task", low=2, high=64,
+              why="one template per class, each a training target"),
+        Param("sigma", float, 0.5, "noise standard deviation", low=0.0, high=1e3,
+              why="beyond, every task is noise"),
+        Param("train", int, 512, "training examples per task", low=8, high=100_000, why=MEM),
+        Param("test", int, 1000, "test examples per task", low=2, high=100_000, why=MEM),
+        Param("steps", int, 1000, "Adam steps per model", quick=300, low=1, high=20_000,
+              why=MEM),
+        Param("seeds", int, 3, "independent repetitions", quick=1, low=1, high=100, why=MEM),
+        Param("clone_N", int, 400, "pairs the bilinear clone is fitted on (>= n^2)", low=1,
+              high=20_000, why=MEM),
+        Param("lr", float, 1e-2, "Adam learning rate (cosine decay)", low=1e-6, high=1.0,
+              why="Adam diverges or stands still outside"),
     ),
     planner=plan, statement=bilinear_identification(), details=__doc__,
 ))

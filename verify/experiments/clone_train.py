@@ -25,7 +25,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.experiment import Experiment, Param, Plan, TaskSpec, gather, parse_floats, register
+from ..engine.experiment import (
+    Experiment,
+    Param,
+    Plan,
+    TaskSpec,
+    UsageError,
+    gather,
+    parse_floats,
+    register,
+)
 from ..engine.stats import Check
 from ..models.cloning import fit_mlp, init_mlp
 from ..symmetry.equivariance import equivariance_error
@@ -89,8 +98,10 @@ def plan_mlp(exp: Experiment, v: dict) -> Plan:
 
 
 _TRAIN = (
-    Param("steps", int, 3000, "Adam steps of the clone", quick=1000, low=1),
-    Param("lr", float, 3e-3, "Adam learning rate (cosine decay to 0)", low=0.0),
+    Param("steps", int, 3000, "Adam steps of the clone", quick=1000, low=1, high=20_000,
+          why="what fits in a few minutes"),
+    Param("lr", float, 3e-3, "Adam learning rate (cosine decay to 0)", low=1e-6, high=1.0,
+          why="Adam diverges or stands still outside"),
     Param("teacher_seed", int, 0, "seed of the teacher's kernels", low=0),
 )
 
@@ -129,6 +140,9 @@ def break_task(rng, N: int, steps: int, teacher_seed: int, lr: float, eps: list,
 
 def plan_break(exp: Experiment, v: dict) -> Plan:
     eps = parse_floats("eps", v["eps"])
+    if max(eps) > 1e3:
+        raise UsageError(f"parameter eps must list numbers in [0, 1000] (beyond, the breaking "
+                         f"term swamps the teacher), got {v['eps']!r}")
     args = dict(N=v["N"], steps=v["steps"], teacher_seed=v["teacher_seed"], lr=v["lr"],
                 eps=eps, lam=v["lam"], ft_steps=v["ft_steps"], ft_N=v["ft_N"],
                 every=max(v["ft_steps"] // 20, 1))
@@ -154,12 +168,16 @@ CLONE_BREAK = register(Experiment(
     slug="clone-break", kind="trend", family="Clone",
     claim="fine-tuning toward a symmetry-breaking target breaks the clone's equivariance",
     params=(
-        Param("N", int, 4096, "clone training-set size", quick=1024, low=2),
+        Param("N", int, 4096, "clone training-set size", quick=1024, low=2, high=100_000,
+              why="what fits in memory and a minute"),
         *_TRAIN,
         Param("eps", str, "0,0.1,0.3,1", "strengths of the breaking term", quick="0,1"),
-        Param("lam", float, 1e-2, "penalty lambda |theta - theta_clone|^2", low=0.0),
-        Param("ft_steps", int, 1000, "fine-tuning Adam steps", quick=300, low=1),
-        Param("ft_N", int, 1024, "fine-tuning samples", low=2),
+        Param("lam", float, 1e-2, "penalty lambda |theta - theta_clone|^2", low=0.0, high=1e3,
+              why="a stiffer penalty makes Adam unstable at the default lr"),
+        Param("ft_steps", int, 1000, "fine-tuning Adam steps", quick=300, low=1, high=20_000,
+              why="what fits in a few minutes"),
+        Param("ft_N", int, 1024, "fine-tuning samples", low=2, high=100_000,
+              why="what fits in memory and a minute"),
     ),
     planner=plan_break, statement=None, details=__doc__,
 ))
@@ -180,6 +198,9 @@ def off_task(rng, N: int, steps: int, teacher_seed: int, lr: float, scales: list
 
 def plan_off(exp: Experiment, v: dict) -> Plan:
     scales = parse_floats("scales", v["scales"], positive=True)
+    if not all(1e-3 <= s <= 1e3 for s in scales):
+        raise UsageError(f"parameter scales must lie in [0.001, 1000] (the relative errors are "
+                         f"0/0 below, tanh saturates above), got {v['scales']!r}")
     args = dict(N=v["N"], steps=v["steps"], teacher_seed=v["teacher_seed"], lr=v["lr"],
                 scales=scales)
 
@@ -203,7 +224,8 @@ CLONE_OFF_DIST = register(Experiment(
     slug="clone-off-dist", kind="trend", family="Clone",
     claim="equivariance learned on N(0, I) degrades at large input norms",
     params=(
-        Param("N", int, 4096, "clone training-set size", quick=1024, low=2),
+        Param("N", int, 4096, "clone training-set size", quick=1024, low=2, high=100_000,
+              why="what fits in memory and a minute"),
         *_TRAIN,
         Param("scales", str, "0.25,1,3,10", "input scales s (x = s N(0, I))"),
     ),

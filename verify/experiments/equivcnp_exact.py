@@ -155,7 +155,7 @@ ENCODER = register(Experiment(
     slug="equivcnp-encoder", kind="sharp", family="EquivCNP",
     claim="Enc(gZ)(t) = Enc(Z)(g^-1 t) iff psi is invariant; Enc is permutation invariant",
     params=(Param("sets", int, 50, "random context sets (inputs of the metric)", quick=20,
-                  low=2),),
+                  low=2, high=10_000, why="what fits in memory and a minute"),),
     planner=plan_encoder, statement=eq.encoder_equivariance(), details=__doc__,
 ))
 
@@ -218,7 +218,8 @@ MULTIPLICITY = register(Experiment(
     slug="equivcnp-multiplicity", kind="sharp", family="EquivCNP",
     claim="K + 1 power channels separate sets of multiplicity <= K; K = 1 cannot, y alone "
           "cannot see an observed 0",
-    params=(Param("targets", int, 81, "target grid points on [-2, 2]", low=2),),
+    params=(Param("targets", int, 81, "target grid points on [-2, 2]", low=3,
+                  high=100_000, why="3 puts a target within 1 length scale of x; more is memory"),),
     planner=plan_multiplicity, statement=eq.multiplicity_separation(2, (1, -1), (0, 0)),
     details=__doc__,
 ))
@@ -300,6 +301,7 @@ def plan_lie(exp: Experiment, v: dict, se2_log_sign: float = 1.0, plant: str = "
 LIE = register(Experiment(
     slug="equivcnp-lie", kind="sharp", family="EquivCNP",
     claim="T(2), SO(2), SE(2), RxSO(2): exp/log round trip, axioms, left-invariant log(u^-1 v)",
-    params=(Param("elements", int, 1000, "sampled group elements", quick=100, low=10),),
+    params=(Param("elements", int, 1000, "sampled group elements", quick=100, low=10,
+                  high=1_000_000, why="what fits in memory and a minute"),),
     planner=plan_lie, statement=eq.lie_identities(), details=__doc__,
 ))

@@ -89,9 +89,12 @@ IMAGE = register(Experiment(
     slug="equivcnp-image", kind="trend", family="EquivCNP",
     claim="zero-shot completion of rotated/scaled digits: T(2)- vs RxSO(2)-equivariant model "
           "(optional, not in verify all)",
-    params=(Param("train", int, 300, "upright training digits", quick=40, low=2),
-            Param("test", int, 100, "test digits per test set", quick=20, low=2),
-            Param("context", float, 0.3, "fraction of observed pixels"),
+    params=(Param("train", int, 300, "upright training digits", quick=40, low=2, high=5000,
+                  why="what fits in a few minutes"),
+            Param("test", int, 100, "test digits per test set", quick=20, low=2, high=5000,
+                  why="what fits in a few minutes"),
+            Param("context", float, 0.3, "fraction of observed pixels", low=0.05, high=0.95,
+                  why="below, the fit is singular; above, no pixel is left to predict"),
             Param("data_seed", int, 7, "seed of the digits (shared by both models)", low=0)),
     planner=plan_image, details=__doc__, in_all=False,
 ))

@@ -32,7 +32,15 @@ import numpy as np
 
 from bounds import equivcnp as eq
 
-from ..engine.experiment import Experiment, Param, Plan, TaskSpec, parse_floats, register
+from ..engine.experiment import (
+    Experiment,
+    Param,
+    Plan,
+    TaskSpec,
+    UsageError,
+    parse_floats,
+    register,
+)
 from ..engine.stats import Check
 from ..models import neural_processes as npm
 from ..models.gp import gp_log_likelihood, sample_tasks, shift_tasks
@@ -99,7 +107,7 @@ MODEL = register(Experiment(
     claim="invariant-kernel layers on the moving point set are exactly T(1)-, SE(2)-, "
           "C8-equivariant; an absolute-coordinate channel breaks it",
     params=(Param("sets", int, 20, "random context/target sets (inputs of the metric)",
-                  low=2),),
+                  low=2, high=10_000, why="what fits in memory and a minute"),),
     planner=plan_model, statement=eq.invariant_kernel_model(), details=__doc__,
 ))
 
@@ -166,7 +174,8 @@ GRID = register(Experiment(
     slug="equivcnp-grid", kind="sharp", family="EquivCNP",
     claim="fixed-grid ConvCNP: exact for shifts by multiples of h; half-cell error falls "
           "~4x per halving of h",
-    params=(Param("sets", int, 20, "random context/target sets", low=2),),
+    params=(Param("sets", int, 20, "random context/target sets", low=2, high=10_000,
+                  why="what fits in memory and a minute"),),
     planner=plan_grid, statement=eq.grid_shift_equivariance(), details=__doc__,
 ))
 
@@ -213,8 +222,19 @@ def shift_exact_task(rng, tasks, shifts, absolute=False, warp=0.0):
     return out
 
 
+#: translations a of equivcnp-shift-exact: below, the negative control cannot see the shift;
+#: above, float64 round-off of x + a exceeds the 1e-10 tolerance (a = 1e9 gives 1e-7)
+SHIFT_RANGE = (0.01, 100.0)
+
+
 def _parse_shifts(text):
-    return parse_floats("shifts", text, positive=True, what="translations a")
+    vals = parse_floats("shifts", text, positive=True, what="translations a")
+    lo, hi = SHIFT_RANGE
+    if not all(lo <= a <= hi for a in vals):
+        raise UsageError(f"parameter shifts must lie in [{lo:g}, {hi:g}] (below, the control "
+                         f"cannot see the shift; above, round-off of x + a exceeds the "
+                         f"tolerance), got {text!r}")
+    return vals
 
 
 def plan_shift_exact(exp: Experiment, v: dict, absolute_as_sharp: bool = False,
@@ -246,7 +266,8 @@ def plan_shift_exact(exp: Experiment, v: dict, absolute_as_sharp: bool = False,
 SHIFT_EXACT = register(Experiment(
     slug="equivcnp-shift-exact", kind="sharp", family="EquivCNP",
     claim="an exactly T(1)-equivariant predictor scores translated GP tasks identically",
-    params=(Param("tasks", int, 100, "RBF-GP tasks on (-2, 2)", quick=20, low=2),
+    params=(Param("tasks", int, 100, "RBF-GP tasks on (-2, 2)", quick=20, low=2, high=10_000,
+                  why="what fits in memory and a minute"),
             Param("shifts", str, "2,4", "translations a (comma-separated, > 0)")),
     planner=plan_shift_exact, statement=eq.shift_invariant_likelihood(), details=__doc__,
 ))

@@ -28,7 +28,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.experiment import Experiment, Param, Plan, TaskSpec, parse_floats, register
+from ..engine.experiment import (
+    Experiment,
+    Param,
+    Plan,
+    TaskSpec,
+    UsageError,
+    parse_floats,
+    register,
+)
 from ..engine.stats import Check, mean_se
 from ..models import neural_processes as npm
 from ..models.gp import gp_log_likelihood, gp_posterior, sample_tasks, shift_tasks
@@ -152,9 +160,12 @@ def _by_key(tasks, outputs):
 
 
 SHARED_PARAMS = (
-    Param("steps_convcnp", int, 2000, "Adam steps of the EquivCNP", quick=40, low=1),
-    Param("steps_cnp", int, 3000, "Adam steps of the CNP", quick=40, low=1),
-    Param("tasks", int, 500, "evaluation tasks per window", quick=16, low=2),
+    Param("steps_convcnp", int, 2000, "Adam steps of the EquivCNP", quick=40, low=1, high=20_000,
+          why="what fits in a few minutes"),
+    Param("steps_cnp", int, 3000, "Adam steps of the CNP", quick=40, low=1, high=20_000,
+          why="what fits in a few minutes"),
+    Param("tasks", int, 500, "evaluation tasks per window", quick=16, low=2, high=10_000,
+          why="what fits in a few minutes"),
     Param("eval_seed", int, 2021, "seed of the evaluation tasks (the same for every model)",
           low=0),
 )
@@ -162,6 +173,9 @@ SHARED_PARAMS = (
 
 def plan_shift(exp: Experiment, v: dict) -> Plan:
     shifts = parse_floats("shifts", v["shifts"], what="translations of the window")
+    if max(shifts) > 100:
+        raise UsageError(f"parameter shifts must lie in [0, 100] (beyond, float64 round-off of "
+                         f"x + a is visible), got {v['shifts']!r}")
     if 0.0 not in shifts:
         shifts = [0.0] + shifts
     tasks = _tasks(v, ["rbf"], shifts)
@@ -237,9 +251,12 @@ GP = register(Experiment(
     claim="1D GP regression (RBF, Matern-5/2, periodic): EquivCNP T(1) vs CNP vs the GP "
           "oracle, beside the published Table 1",
     params=(Param("kernels", str, "rbf,matern,periodic", "GP kernels (comma-separated)"),
-            Param("steps_convcnp", int, 1000, "Adam steps of the EquivCNP", quick=25, low=1),
-            Param("steps_cnp", int, 1000, "Adam steps of the CNP", quick=25, low=1),
-            Param("tasks", int, 200, "evaluation tasks per window", quick=10, low=2),
+            Param("steps_convcnp", int, 1000, "Adam steps of the EquivCNP", quick=25, low=1, high=20_000,
+          why="what fits in a few minutes"),
+            Param("steps_cnp", int, 1000, "Adam steps of the CNP", quick=25, low=1, high=20_000,
+          why="what fits in a few minutes"),
+            Param("tasks", int, 200, "evaluation tasks per window", quick=10, low=2, high=10_000,
+          why="what fits in a few minutes"),
             Param("eval_seed", int, 2021, "seed of the evaluation tasks", low=0)),
     planner=plan_gp, details=__doc__,
 ))
