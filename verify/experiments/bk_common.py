@@ -17,6 +17,11 @@ FLOOR = 0.1
 #: Residual limit of the analyser's verdicts (bk-signed-random).
 VERDICT_TOL = 1e-10
 SWAP = np.array([[0.0, 1.0], [1.0, 0.0]])
+#: Size limits of the exact experiments (image side, hidden width, test points), so that the
+#: d x d flip (d = image^2) and the points x d inputs fit in memory and a run takes seconds.
+IMAGE_MAX, WIDTH_MAX, POINTS_MAX = 16, 256, 10000
+SIZE_WHY = ("d = image^2 <= 256 inputs, widths <= 256, points <= 10000 keep the flip "
+            "matrices and the points x d inputs in memory and a run in seconds")
 
 
 def _single(fn, **kwargs) -> Plan:
@@ -41,6 +46,9 @@ def _parse_widths(text: str, multiple: int) -> tuple[int, ...]:
     if not widths or any(w <= 0 or w % multiple for w in widths):
         raise UsageError(f"parameter widths must be positive multiples of |C4| = {multiple} "
                          f"(regular representations), got {text!r}")
+    if len(widths) > 8 or max(widths) > WIDTH_MAX:
+        raise UsageError(f"parameter widths takes at most 8 layers of width <= {WIDTH_MAX} "
+                         f"({SIZE_WHY}), got {text!r}")
     return widths
 
 

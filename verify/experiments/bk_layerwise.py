@@ -40,7 +40,11 @@ from ..models.relu_symmetry import (
 )
 from .bk_common import (
     EXACT,
+    IMAGE_MAX,
+    POINTS_MAX,
+    SIZE_WHY,
     SWAP,
+    WIDTH_MAX,
     _at_least,
     _single,
     _zero,
@@ -117,9 +121,13 @@ def plan_symmetrise(exp, v):
 register(Experiment(
     slug="bk-symmetrise", kind="sharp", family="BK",
     claim="width |G| c_j always gives a layerwise-equivariant realisation",
-    params=(Param("image", int, 8, "side of the square images (horizontal flip)", low=2),
-            Param("hidden", int, 12, "hidden width c_j of the random nets", low=1),
-            Param("points", int, 500, "Gaussian test points", low=2)),
+    params=(Param("image", int, 8, "side of the square images (horizontal flip)", low=2,
+                  high=IMAGE_MAX, why=SIZE_WHY),
+            Param("hidden", int, 12, "hidden width c_j of the random nets", low=2,
+                  high=WIDTH_MAX // 2, why="a width-1 random net can be almost flip-"
+                  "equivariant, so the control 'f itself is not equivariant' fails; " + SIZE_WHY),
+            Param("points", int, 500, "Gaussian test points", low=2,
+                  high=POINTS_MAX, why=SIZE_WHY)),
     planner=plan_symmetrise, statement=br.layerwise_width(), details=__doc__,
 ))
 
@@ -197,9 +205,12 @@ def plan_two_layer(exp, v):
 register(Experiment(
     slug="bk-two-layer", kind="sharp", family="BK",
     claim="non-degenerate equivariant 2-layer nets are layerwise equivariant",
-    params=(Param("image", int, 8, "side of the square images (horizontal flip)", low=2),
-            Param("pairs", int, 16, "orbit pairs of hidden units", low=1),
-            Param("points", int, 500, "Gaussian test points", low=2)),
+    params=(Param("image", int, 8, "side of the square images (horizontal flip)", low=2,
+                  high=IMAGE_MAX, why=SIZE_WHY),
+            Param("pairs", int, 16, "orbit pairs of hidden units", low=1,
+                  high=WIDTH_MAX // 2, why=SIZE_WHY),
+            Param("points", int, 500, "Gaussian test points", low=2,
+                  high=POINTS_MAX, why=SIZE_WHY)),
     planner=plan_two_layer, statement=br.two_layer_identity(), details=__doc__,
 ))
 
@@ -350,8 +361,11 @@ def plan_counterexample(exp, v):
 register(Experiment(
     slug="bk-counterexample", kind="sharp", family="BK",
     claim="nets C1-C3 are equivariant but not layerwise; width 6 needed",
-    params=(Param("image", int, 8, "side of the square images of C3 (horizontal flip)", low=2),
-            Param("extra", int, 40, "layerwise units added around C3 (even)", low=0),
-            Param("points", int, 500, "Gaussian test points", low=2)),
+    params=(Param("image", int, 8, "side of the square images of C3 (horizontal flip)", low=2,
+                  high=IMAGE_MAX, why=SIZE_WHY),
+            Param("extra", int, 40, "layerwise units added around C3 (even, >= 2)", low=2,
+                  high=WIDTH_MAX, why=SIZE_WHY),
+            Param("points", int, 500, "Gaussian test points", low=2,
+                  high=POINTS_MAX, why=SIZE_WHY)),
     planner=plan_counterexample, statement=br.relu_odd_part(), details=__doc__,
 ))

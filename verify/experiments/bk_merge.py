@@ -52,6 +52,19 @@ MID_TOL = 1e-10
 MOMENTUM, WEIGHT_DECAY = 0.9, 5e-4
 #: Peak learning rates beyond 1 make SGD with momentum 0.9 blow up (lr = 1e6 overflows to inf)
 LR_WHY = "beyond 1, SGD with momentum 0.9 blows up"
+#: Training limits: widths, channels, epochs, seeds, and the run's optimiser steps in all.
+WIDTH_MAX, DEPTH_MAX, EPOCHS_MAX, SEEDS_MAX, STEPS_MAX = 1024, 8, 1000, 100, 250_000
+CNN_EPOCHS_MAX = 100  # the identities of bk-cnn-flip / bk-flip-match hold for any weights
+TRAIN_WHY = "training time on 2 cores"
+
+
+def _check_steps(nets_count: int, epochs: int, batch: int) -> None:
+    """Refuse a run whose SGD steps, nets x epochs x ceil(N_train / batch), exceed STEPS_MAX."""
+    steps = nets_count * epochs * -(-digits.N_TRAIN // batch)
+    if steps > STEPS_MAX:
+        raise UsageError(f"{steps} SGD steps (nets x epochs x ceil({digits.N_TRAIN}/batch)) "
+                         f"exceed the limit of {STEPS_MAX} ({TRAIN_WHY}, several minutes); "
+                         f"use fewer epochs, seeds or sizes, or a larger batch")
 #: The prototype's augmented-arm numbers (loss barrier flip / two-net), theory §3.
 PROTOTYPE = {"1x64": (0.021, 0.047), "2x16": (0.043, 0.319), "2x32": (0.044, 0.137),
              "2x64": (0.042, 0.095), "2x128": (0.041, 0.077), "2x256": (0.035, 0.059)}
@@ -70,6 +83,9 @@ def _channels(text: str, name: str = "channels") -> tuple[int, ...]:
     if not out or min(out) < 1:
         raise UsageError(f"parameter {name} must be comma-separated positive integers, "
                          f"got {text!r}")
+    if len(out) > 4 or max(out) > 256:
+        raise UsageError(f"parameter {name} takes at most 4 conv layers of <= 256 channels "
+                         f"({TRAIN_WHY}), got {text!r}")
     return out
 
 
@@ -81,6 +97,9 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
         if not m or int(m[1]) < 1 or int(m[2]) < 1:
             raise UsageError(f"parameter sizes must look like 1x64,2x32 (hidden layers x "
                              f"width, both >= 1); got {part.strip()!r}")
+        if int(m[1]) > DEPTH_MAX or int(m[2]) > WIDTH_MAX:
+            raise UsageError(f"parameter sizes takes at most {DEPTH_MAX} hidden layers of width "
+                             f"<= {WIDTH_MAX} ({TRAIN_WHY}); got {part.strip()!r}")
         out.append((int(m[1]), int(m[2])))
     return out
 
@@ -157,7 +176,8 @@ BK_GRADCHECK = register(Experiment(
     slug="bk-gradcheck", kind="sharp", family="BK",
     claim="hand-written backprop (MLP, CNN) matches central differences",
     params=(Param("samples", int, 16, "training images in the loss", low=1),
-            Param("step", float, 1e-6, "central-difference step", low=1e-12),
+            Param("step", float, 1e-6, "central-difference step", low=1e-12, high=1e-3,
+                  why="the truncation error grows as step^2; round-off as 1e-16/step"),
             Param("coords", int, 20, "coordinates checked per tensor", low=1),
             _plant_param("relu-mask")),
     planner=plan_gradcheck, details=__doc__,
@@ -207,7 +227,7 @@ BK_CNN_FLIP = register(Experiment(
     claim="f_{F theta}(x) = f_theta(flip x) for the flipped CNN (kernels and head re-indexed)",
     params=(Param("channels", str, "8,16", "conv channels, comma-separated"),
             Param("epochs", int, 3, "training epochs (the identity holds for any weights)",
-                  low=0),
+                  low=0, high=CNN_EPOCHS_MAX, why=TRAIN_WHY),
             _plant_param("head-reindex")),
     planner=plan_cnn_flip, details=__doc__,
 ))
@@ -300,9 +320,11 @@ BK_FLIP_MATCH = register(Experiment(
     slug="bk-flip-match", kind="sharp", family="BK",
     claim="flip-closed matching cost symmetric; involutive Pi => exact GCNN midpoint",
     params=(Param("size", str, "2x64", "MLP size: hidden layers x width"),
-            Param("epochs", int, 40, "MLP training epochs (augmented arm)", low=0),
+            Param("epochs", int, 40, "MLP training epochs (augmented arm)", low=0,
+                  high=EPOCHS_MAX, why=TRAIN_WHY),
             Param("cnn_channels", str, "8,16", "CNN channels, or none to skip the CNN"),
-            Param("cnn_epochs", int, 3, "CNN training epochs", low=0),
+            Param("cnn_epochs", int, 3, "CNN training epochs", low=0, high=CNN_EPOCHS_MAX,
+                  why=TRAIN_WHY),
             _plant_param("train-only")),
     planner=plan_flip_match, details=__doc__,
 ))
@@ -474,6 +496,7 @@ def plan_merge_mlp(exp, v):
     tasks = [TaskSpec(merge_task, {"arch": "mlp", "spec": (dp, w), "arm": arm, **kw},
                       key=(size_name(dp, w), arm, s))
              for (dp, w) in sizes for arm in _arms(v["arms"]) for s in range(v["seeds"])]
+    _check_steps(2 * len(tasks), v["epochs"], v["batch"])
     names = [size_name(*s) for s in sizes]
     focus = "2x64" if "2x64" in names else names[-1]
     return Plan(tasks, _merge_reduce(tasks, "mlp", focus),
@@ -488,11 +511,12 @@ BK_MERGE_MLP = register(Experiment(
             Param("arms", str, "both", "training arm: none (no augmentation), aug (hflip p=1/2) "
                   "or both", quick="aug", choices=("both", "none", "aug")),
             Param("seeds", int, 6, "seeds (pairs of independently trained nets) per size and "
-                  "arm", low=2),
-            Param("epochs", int, 40, "training epochs", low=1),
+                  "arm", low=2, high=SEEDS_MAX, why=TRAIN_WHY),
+            Param("epochs", int, 40, "training epochs", low=1, high=EPOCHS_MAX, why=TRAIN_WHY),
             Param("lr", float, 0.05, "peak learning rate (linear decay to 0)", low=1e-6,
                   high=1.0, why=LR_WHY),
-            Param("batch", int, 64, "minibatch size", low=1)),
+            Param("batch", int, 64, "minibatch size", low=1, high=digits.N_TRAIN,
+                  why=f"the {digits.N_TRAIN} training images")),
     planner=plan_merge_mlp, details=__doc__,
 ))
 
@@ -504,6 +528,7 @@ def plan_merge_cnn(exp, v):
     tasks = [TaskSpec(merge_task, {"arch": "cnn", "spec": ch, "arm": arm, **kw},
                       key=("-".join(map(str, ch)), arm, s))
              for arm in _arms(v["arms"]) for s in range(v["seeds"])]
+    _check_steps(2 * len(tasks), v["epochs"], v["batch"])
     return Plan(tasks, _merge_reduce(tasks, "cnn", "-".join(map(str, ch))),
                 params={"channels": ch, "data": kw["data"]})
 
@@ -514,9 +539,12 @@ BK_MERGE_CNN = register(Experiment(
     params=(Param("channels", str, "32,64", "conv channels, comma-separated", quick="16,32"),
             Param("arms", str, "aug", "training arm: none, aug or both", quick="aug",
                   choices=("both", "none", "aug")),
-            Param("seeds", int, 4, "seeds per arm", quick=2, low=2),
-            Param("epochs", int, 30, "training epochs (5 % warm-up)", quick=5, low=1),
+            Param("seeds", int, 4, "seeds per arm", quick=2, low=2, high=SEEDS_MAX,
+                  why=TRAIN_WHY),
+            Param("epochs", int, 30, "training epochs (5 % warm-up)", quick=5, low=1,
+                  high=EPOCHS_MAX, why=TRAIN_WHY),
             Param("lr", float, 0.05, "peak learning rate", low=1e-6, high=1.0, why=LR_WHY),
-            Param("batch", int, 64, "minibatch size", low=1)),
+            Param("batch", int, 64, "minibatch size", low=1, high=digits.N_TRAIN,
+                  why=f"the {digits.N_TRAIN} training images")),
     planner=plan_merge_cnn, details=__doc__,
 ))

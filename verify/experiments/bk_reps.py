@@ -44,7 +44,11 @@ from ..models.relu_symmetry import (
 )
 from .bk_common import (
     FLOOR,
+    IMAGE_MAX,
+    POINTS_MAX,
+    SIZE_WHY,
     VERDICT_TOL,
+    WIDTH_MAX,
     _at_least,
     _parse_widths,
     _single,
@@ -95,8 +99,9 @@ def plan_commute(exp, v):
 register(Experiment(
     slug="bk-relu-commute", kind="sharp", family="BK",
     claim="A commutes with ReLU iff A is a positive-scaled permutation",
-    params=(Param("n", int, 5, "dimension of A", low=2),
-            Param("points", int, 2000, "Gaussian test points", low=10)),
+    params=(Param("n", int, 5, "dimension of A", low=2, high=WIDTH_MAX, why=SIZE_WHY),
+            Param("points", int, 2000, "Gaussian test points", low=10,
+                  high=POINTS_MAX, why=SIZE_WHY)),
     planner=plan_commute, statement=br.relu_positive_homogeneity(), details=__doc__,
 ))
 
@@ -163,9 +168,11 @@ def _deep_plan(fn):
 
 
 DEEP_PARAMS = (
-    Param("image", int, 6, "side of the square images (C4 rotates them)", low=2),
+    Param("image", int, 6, "side of the square images (C4 rotates them)", low=2,
+                  high=IMAGE_MAX, why=SIZE_WHY),
     Param("widths", str, "20,24,16", "hidden widths, comma-separated multiples of 4"),
-    Param("points", int, 500, "Gaussian test points", low=2),
+    Param("points", int, 500, "Gaussian test points", low=2,
+                  high=POINTS_MAX, why=SIZE_WHY),
 )
 
 register(Experiment(
@@ -287,9 +294,13 @@ def plan_signed_random(exp, v):
 register(Experiment(
     slug="bk-signed-random", kind="sharp", family="BK",
     claim="analyser verdict = ground truth on random constructions",
-    params=(Param("count", int, 100, "random constructions (half signed)", quick=20, low=2),
-            Param("image", int, 8, "side of the square images (horizontal flip)", low=2),
-            Param("points", int, 300, "Gaussian test points", low=2),
-            Param("tanh", int, 10, "tanh nets with signed reps (0: skip the variant)", low=0)),
+    params=(Param("count", int, 100, "random constructions (half signed)", quick=20, low=2,
+                  high=2000, why="each construction is a few checks; 2000 take about a minute"),
+            Param("image", int, 8, "side of the square images (horizontal flip)", low=2,
+                  high=IMAGE_MAX, why=SIZE_WHY),
+            Param("points", int, 300, "Gaussian test points", low=2,
+                  high=POINTS_MAX, why=SIZE_WHY),
+            Param("tanh", int, 10, "tanh nets with signed reps (0: skip the variant)", low=0,
+                  high=2000, why="each tanh net is three checks; 2000 take about a minute")),
     planner=plan_signed_random, statement=br.two_layer_identity(), details=__doc__,
 ))
