@@ -41,8 +41,8 @@ CASES = [
     (["run", "pt-optimal-eps", "--set", "eta=1e300"], "must lie in [1e-50, 1e+50]"),
     (["run", "pt-optimal-eps", "--set", "eta=1e150"], "must lie in [1e-50, 1e+50]"),
     (["run", "pt-optimal-eps", "--set", "eta=0"], "must lie in [1e-50, 1e+50]"),
-    (["run", "bk-merge-mlp", "--set", "lr=1e6"], "must lie in [1e-06, 1]"),
-    (["run", "bk-merge-cnn", "--set", "lr=0"], "must lie in [1e-06, 1]"),
+    (["run", "bk-merge-mlp", "--set", "lr=1e6"], "must lie in [1e-06, 0.5]"),
+    (["run", "bk-merge-cnn", "--set", "lr=0"], "must lie in [1e-06, 0.5]"),
     # sizes that would not fit in memory or time: the limit is named
     (EZ + ["--set", "group=C5000"], "at most 64 fit"),
     (EZ + ["--set", "group=S100"], "at most 64 fit"),

@@ -51,7 +51,8 @@ MID_TOL = 1e-10
 #: Training hyper-parameters (those of the independent prototype whose barriers are ``PROTOTYPE``).
 MOMENTUM, WEIGHT_DECAY = 0.9, 5e-4
 #: Peak learning rates beyond 1 make SGD with momentum 0.9 blow up (lr = 1e6 overflows to inf)
-LR_WHY = "beyond 1, SGD with momentum 0.9 blows up"
+LR_WHY = ("ten times the default; at lr = 1, SGD with momentum 0.9 killed every ReLU of a "
+          "hidden layer in the quick run, so a_l = 0/0")
 #: Training limits: widths, channels, epochs, seeds, and the run's optimiser steps in all.
 WIDTH_MAX, DEPTH_MAX, EPOCHS_MAX, SEEDS_MAX, STEPS_MAX = 1024, 8, 1000, 100, 250_000
 CNN_EPOCHS_MAX = 100  # the identities of bk-cnn-flip / bk-flip-match hold for any weights
@@ -514,7 +515,7 @@ BK_MERGE_MLP = register(Experiment(
                   "arm", low=2, high=SEEDS_MAX, why=TRAIN_WHY),
             Param("epochs", int, 40, "training epochs", low=1, high=EPOCHS_MAX, why=TRAIN_WHY),
             Param("lr", float, 0.05, "peak learning rate (linear decay to 0)", low=1e-6,
-                  high=1.0, why=LR_WHY),
+                  high=0.5, why=LR_WHY),
             Param("batch", int, 64, "minibatch size", low=1, high=digits.N_TRAIN,
                   why=f"the {digits.N_TRAIN} training images")),
     planner=plan_merge_mlp, details=__doc__,
@@ -543,7 +544,7 @@ BK_MERGE_CNN = register(Experiment(
                   why=TRAIN_WHY),
             Param("epochs", int, 30, "training epochs (5 % warm-up)", quick=5, low=1,
                   high=EPOCHS_MAX, why=TRAIN_WHY),
-            Param("lr", float, 0.05, "peak learning rate", low=1e-6, high=1.0, why=LR_WHY),
+            Param("lr", float, 0.05, "peak learning rate", low=1e-6, high=0.5, why=LR_WHY),
             Param("batch", int, 64, "minibatch size", low=1, high=digits.N_TRAIN,
                   why=f"the {digits.N_TRAIN} training images")),
     planner=plan_merge_cnn, details=__doc__,

@@ -30,7 +30,7 @@ import sympy as sp
 
 from bounds.generalization import ez_gap
 
-from ..engine.experiment import Experiment, Param, Plan, TaskSpec, gather, register
+from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
 from ..engine.stats import Check, mean_se_skew, through_origin_slope
 from .lg_setting import (
     LG_PARAMS,
@@ -84,6 +84,10 @@ def plan(exp: Experiment, v: dict) -> Plan:
     tasks, meta = [], []
     for ci, (group, ch, output, n, sigma, sigma_x) in enumerate(cases):
         s = lg_setting(group, ch, v["d"] if single else None, output, v["k"] if single else None)
+        if s.codim == 0:
+            raise UsageError(f"every linear map R^{s.d} -> R^{s.k} is equivariant under {group} "
+                             f"(dim E = d k = {s.dim_e}): the gap is 0 exactly, nothing to "
+                             "measure")
         kw = dict(d=s.d, k=s.k, dimE=s.dim_e, sigma=sigma)
         predicted = stmt.evaluate(n=n, **kw)  # checks n > d + 1 etc. (UsageError upstream)
         ns = [n]

@@ -42,22 +42,25 @@ from bounds.generalization import ez_overparam
 
 from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
 from ..engine.stats import Check, mean_se_skew
-from .lg_setting import batches, lg_setting
+from .lg_setting import MAX_BATCH, MAX_D, MAX_TRIALS, SCALE, SCALE_WHY, batches, lg_setting
 
 #: d - n - 1 at least this for an asserted verdict (finite fourth moment of the noise term)
 MIN_DOF = 7
 
 PARAMS = (
     Param("group", str, "C12", "group permuting the coordinates: C<m>, D<m>, S<m>"),
-    Param("channels", int, 1, "copies of the permutation action (d = m * channels)", low=1),
-    Param("d", int, None, "input dimension; auto = m * channels (must match if given)", low=1),
+    Param("channels", int, 1, "copies of the permutation action (d = m * channels)", low=1,
+          high=MAX_D),
+    Param("d", int, None, "input dimension; auto = m * channels (must match if given)", low=1,
+          high=MAX_D),
     Param("n", str, "3,4,8", "sample sizes, comma-separated (each needs n < d - 1; verdicts "
           "need n <= d - 8)", quick="3"),
     Param("sigma", float, 0.5, "noise standard deviation", low=0.0),
     Param("sigma_x", float, 1.0, "input standard deviation", low=0.0),
     Param("theta", float, 1.0, "norm of the invariant target theta", low=0.0),
-    Param("trials", int, 40_000, "Monte Carlo trials per sample size", quick=4_000, low=100),
-    Param("batch", int, 20_000, "trials per task", low=100),
+    Param("trials", int, 40_000, "Monte Carlo trials per sample size", quick=4_000, low=100,
+          high=MAX_TRIALS),
+    Param("batch", int, 20_000, "trials per task", low=100, high=MAX_BATCH),
 )
 
 
@@ -101,8 +104,11 @@ def plan(exp: Experiment, v: dict) -> Plan:
     d, sfix = s.d, s.dim_e
     if sfix >= d:
         raise UsageError(f"{v['group']} fixes every vector of R^{d} (s = d): the gap is 0")
-    if v["sigma"] <= 0 or v["sigma_x"] <= 0:
-        raise UsageError("sigma and sigma_x must be positive")
+    for name in ("sigma", "sigma_x", "theta"):
+        if not SCALE[0] <= v[name] <= SCALE[1]:
+            raise UsageError(f"{name} must be positive, in [{SCALE[0]:g}, {SCALE[1]:g}] "
+                             f"({SCALE_WHY}; at 0 a term is 0 exactly, with no CI), "
+                             f"got {v[name]:g}")
     ns = parse_ns(v["n"])
     for n in ns:
         if d - 1 <= n <= d + 1:
