@@ -236,8 +236,8 @@ def _shown(c) -> str:
 
 def _summary_row(key: str, checks: list) -> tuple:
     if checks[0].kind == "bound":
-        slack = min((c.slack for c in checks if c.slack is not None), default=float("nan"))
-        what = f"min slack = {slack:.3g}"
+        slack = min((c.slack for c in checks if c.slack is not None), default=None)
+        what = "no slack ratio (bounds are 0)" if slack is None else f"min slack = {slack:.3g}"
     elif all(c.is_mc for c in checks):
         z = max(abs(c.measured - c.predicted) / max((c.ci_high - c.ci_low) / 2, 1e-300)
                 for c in checks)
@@ -245,7 +245,8 @@ def _summary_row(key: str, checks: list) -> tuple:
     else:
         what = f"max |meas - pred| = {max(abs(c.measured - c.predicted) for c in checks):.2g}"
     status = "pass" if all(c.verdict == "pass" for c in checks) else "reported"
-    if status == "pass" and checks[0].kind == "bound" and slack > LOOSE_SLACK:
+    if status == "pass" and checks[0].kind == "bound" and slack is not None \
+            and slack > LOOSE_SLACK:
         status = f"loose (slack {slack:.3g})"
     return (f"  {key}: {len(checks)} checks (--verbose lists them)", checks[0].kind, "", what,
             status, "")

@@ -378,17 +378,27 @@ def plan_sup(exp: Experiment, v: dict) -> Plan:
     return Plan(tasks, reduce, params={"groups": len(cases)})
 
 
+#: Input scales the convex solves handle: their tolerances are absolute, so at sigma_x = 1e6
+#: the L2 budget solve misses (eta - eps)+ beyond its tolerance (a FAIL) and at 1e9 gives nan.
+SIGMA_X = (1e-6, 1e3)
+SIGMA_X_WHY = "the solver's tolerances are absolute; at 1e6 the L2 solve misses, at 1e9 nan"
+
 # -- registration ----------------------------------------------------------------------------
 BUDGET_PARAMS = (
     Param("group", str, "C4", "(a): group permuting the d = k coordinates of input and output: "
           "C<m>, D<m>, S<m>"),
-    Param("sigma_x", float, 1.3, "(a): input standard deviation", low=0.0),
+    Param("sigma_x", float, 1.3, "(a): input standard deviation", low=SIGMA_X[0],
+          high=SIGMA_X[1], why=SIGMA_X_WHY),
     Param("theta_seed", int, 0, "(a): seed of the random target Theta (standard normal)",
           low=0),
-    Param("eps_count", int, 10, "(a): values of eps on [0, eps_max * eta]", quick=3, low=2),
-    Param("eps_max", float, 1.5, "(a): largest eps as a multiple of eta", low=0.0),
-    Param("grid", int, 201, "(b): grid points on [-1, 1]", low=3),
-    Param("lipschitz", float, 4.0, "(b): Lipschitz constant on adjacent grid points", low=0.0),
+    Param("eps_count", int, 10, "(a): values of eps on [0, eps_max * eta]", quick=3, low=2,
+          high=100, why="one convex solve per value"),
+    Param("eps_max", float, 1.5, "(a): largest eps as a multiple of eta", low=0.0, high=100.0,
+          why="beyond eps = eta every value gives A = 0; eps_max = 1e300 gave nan"),
+    Param("grid", int, 201, "(b): grid points on [-1, 1]", low=3, high=2001,
+          why="the LP has one variable and two constraints per grid point"),
+    Param("lipschitz", float, 4.0, "(b): Lipschitz constant on adjacent grid points", low=0.0,
+          high=1e6, why="the LP's constraints are solved to absolute tolerances"),
     Param("lp_ratios", str, "0,0.25,0.5,1,1.5", "(b): eps / eta values, comma-separated",
           quick="0,0.5,1"),
 )
@@ -396,10 +406,12 @@ BUDGET_PARAMS = (
 SUP_PARAMS = (
     Param("group", str, "C4,S4", "groups permuting the d = k coordinates, comma-separated: "
           "C<m>, D<m>, S<m>"),
-    Param("sigma_x", float, 1.3, "input standard deviation", low=0.0),
+    Param("sigma_x", float, 1.3, "input standard deviation", low=SIGMA_X[0], high=SIGMA_X[1],
+          why=SIGMA_X_WHY),
     Param("theta_seed", int, 0, "seed of the random target Theta (standard normal)", low=0),
     Param("eps_count", int, 20, "values of eps per group; the kink is value number "
-          "round(0.8 (eps_count - 1))", quick=5, low=3),
+          "round(0.8 (eps_count - 1))", quick=5, low=3, high=100,
+          why="one convex solve per value and group"),
 )
 
 PT_APPROX_BUDGET = register(Experiment(

@@ -325,6 +325,9 @@ def make_plan(exp: Experiment, v: dict, statements: dict | None = None,
         mats = plane_rep(G)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    if G.order == 1:
+        raise UsageError(f"{v['group']} is the trivial group: every function is invariant, so "
+                         "W1^(X/G) = W1^X and there is no generator (word length 0) to bound")
     points = 2 * v["n"] * G.order
     if points > MAX_POINTS:
         raise UsageError(f"2 n |G| = {points} orbit points exceed {MAX_POINTS} (the dense LP "

@@ -75,7 +75,16 @@ from bounds import approximation as ap
 
 from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, gather, register
 from ..engine.stats import Check, mean_se
-from .lg_setting import LG_PARAMS, batches, lg_setting, perp_direction
+from .lg_setting import (
+    LG_PARAMS,
+    MAX_BATCH,
+    MAX_TRIALS,
+    SCALE,
+    SCALE_WHY,
+    batches,
+    lg_setting,
+    perp_direction,
+)
 
 __all__ = [
     "argmin_estimate", "bessel_ratio", "budget_fit", "exact_argmin", "exact_curve",
@@ -101,18 +110,24 @@ PARAMS = tuple(dataclasses.replace(p, default="C8") if p.name == "group" else p
           "2 (quick: 1)", low=0.0),
     Param("eta", float, None, "data equivariance error sigma_x |Theta_perp| (instead of ratio)",
           low=0.0),
-    Param("sigma", float, 1.0, "noise standard deviation per output", low=0.0),
-    Param("sigma_x", float, 1.0, "input standard deviation", low=0.0),
-    Param("trials", int, 20_000, "Monte Carlo trials per setting", quick=2_000, low=100),
-    Param("batch", int, 20_000, "trials per task", low=100),
-    Param("grid", int, 61, "values of eps on [0, 1.5 eta]", quick=31, low=3),
+    Param("sigma", float, 1.0, "noise standard deviation per output", low=SCALE[0],
+          high=SCALE[1], why=SCALE_WHY),
+    Param("sigma_x", float, 1.0, "input standard deviation", low=SCALE[0], high=SCALE[1],
+          why=SCALE_WHY),
+    Param("trials", int, 20_000, "Monte Carlo trials per setting", quick=2_000, low=100,
+          high=MAX_TRIALS),
+    Param("batch", int, 20_000, "trials per task", low=100, high=MAX_BATCH),
+    Param("grid", int, 61, "values of eps on [0, 1.5 eta]", quick=31, low=3, high=1001,
+          why="every trial is refitted at every eps"),
     Param("method", str, "direct", "direct: sample Z = W_ols - Theta exactly; data: draw "
           "whitened data sets and fit", choices=("direct", "data")),
     Param("p_sweep", bool, True, "also sweep p = dk - dim E (closed form vs exact optimum)",
           quick=False),
     Param("gaussian", bool, True, "also the Gaussian design (reported)", quick=False),
-    Param("datasets", int, 200, "Gaussian design: data sets per n", low=2),
-    Param("gaussian_grid", int, 30, "Gaussian design: values of eps on [0, 1.5 eta]", low=3),
+    Param("datasets", int, 200, "Gaussian design: data sets per n", low=2, high=100_000,
+          why="each data set is a d k x d k solve per eps"),
+    Param("gaussian_grid", int, 30, "Gaussian design: values of eps on [0, 1.5 eta]", low=3,
+          high=1001, why="every data set is refitted at every eps"),
 )
 
 
@@ -407,16 +422,29 @@ def gaussian_batch(rng, datasets, n, d, k, Q, theta, sigma, sigma_x, eps):
 
 
 # -- plan -------------------------------------------------------------------------------------
+#: Largest eta^2 / v_w: the risk curve's minimum is then within 1e-4 of eps = eta, below what
+#: the eps grid resolves (and at eta = 1e9 the bisection ran for minutes).
+MAX_RATIO = 1e4
+
+
+def _check_ratio(ratio: float, what: str) -> None:
+    if not 1e-8 <= ratio <= MAX_RATIO:
+        raise UsageError(f"{what}eta^2 / v_w = {ratio:.3g}; it must lie in [1e-08, "
+                         f"{MAX_RATIO:g}] (beyond, eps_opt = eta or 0 to grid resolution)")
+
+
 def _etas(v: dict, vw: float) -> list[float]:
     if v["eta"] is not None and v["ratio"] is not None:
         raise UsageError("set either eta or ratio (= eta^2 / v_w), not both")
     if v["eta"] is not None:
         if v["eta"] <= 0:
             raise UsageError("eta must be positive (eta = 0: the optimal budget is 0)")
+        _check_ratio(v["eta"] ** 2 / vw, f"eta = {v['eta']:g} gives ")
         return [v["eta"]]
     if v["ratio"] is not None:
         if v["ratio"] <= 0:
             raise UsageError("ratio must be positive (ratio = 0: the optimal budget is 0)")
+        _check_ratio(v["ratio"], "")
         return [math.sqrt(v["ratio"] * vw)]
     return [math.sqrt(r * vw) for r in ((1.0,) if v["_quick"] else RATIOS)]
 

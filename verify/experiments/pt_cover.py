@@ -375,31 +375,42 @@ def make_dim_plan(exp: Experiment, v: dict) -> Plan:
 
 
 # -- registration -----------------------------------------------------------------------------
+#: Sizes of the cover experiments: each cover compares points within delta, in memory.
+COVER_WHY = "covers compare the sample's points pairwise within delta, in memory and time"
+
 BOUND_PARAMS = (
     Param("groups", str, "S3,C4", "groups on their cubes, comma-separated: S<m> (perm, "
           "[0,1]^m), C4/D4/C2 (rot, [-1,1]^2), Z2^<d>, C<m>:perm, C1"),
     Param("n", str, "100,400,1000", "sample sizes, comma-separated", quick="100"),
-    Param("trials", int, 10, "pairs of samples per (group, n)", low=2),
-    Param("deltas", int, 30, "values of delta (geometric on [D/100, D])", low=2),
+    Param("trials", int, 10, "pairs of samples per (group, n)", low=2, high=10_000,
+          why="each pair is an assignment problem of size |G| n"),
+    Param("deltas", int, 30, "values of delta (geometric on [D/100, D])", low=2, high=1000,
+          why="a grid cover of F per delta"),
 )
 
 LIFT_PARAMS = (
     Param("groups", str, "C4,Z2^3,S3", "groups on their cubes, comma-separated (C4 and D4 act "
           "on [-1,1]^2 by rotations, Z2^<d> by sign flips, S<m> and C<m>:perm by permutations)"),
-    Param("points", int, 10_000, "reference sample size", quick=1000, low=1),
+    Param("points", int, 10_000, "reference sample size", quick=1000, low=1, high=200_000,
+          why="greedy covers of the points compare every pair within delta"),
     Param("deltas", str, "0.4,0.2,0.1", "cover radii, comma-separated"),
 )
 
 DIM_PARAMS = (
     Param("cases", str, "C4,SO2,SO3", "C4 (square), SO2 (annulus), SO3 (pairs of unit vectors)",
           quick="C4"),
-    Param("points", int, 6000, "C4: reference sample size", low=10),
-    Param("so2_points", int, 20_000, "SO2: reference sample size on the annulus", low=10),
-    Param("so2_grid", int, 1440, "SO2: rotations C_M standing in for SO(2)", low=4),
-    Param("so3_points", int, 60_000, "SO3: reference sample size for N(X)", low=10),
+    Param("points", int, 6000, "C4: reference sample size", low=10, high=200_000,
+          why=COVER_WHY),
+    Param("so2_points", int, 20_000, "SO2: reference sample size on the annulus", low=10,
+          high=200_000, why=COVER_WHY),
+    Param("so2_grid", int, 1440, "SO2: rotations C_M standing in for SO(2)", low=4,
+          high=100_000, why=COVER_WHY),
+    Param("so3_points", int, 60_000, "SO3: reference sample size for N(X)", low=10,
+          high=200_000, why=COVER_WHY),
     Param("quotient_points", int, 2000, "SO2, SO3: the first points of the sample used for "
-          "N(X/G)", low=10),
-    Param("haar", int, 2000, "SO3: Haar rotations of the upper estimate of d_X/G", low=1),
+          "N(X/G)", low=10, high=200_000, why=COVER_WHY),
+    Param("haar", int, 2000, "SO3: Haar rotations of the upper estimate of d_X/G", low=1,
+          high=100_000, why=COVER_WHY),
 )
 
 PT_COVER_BOUND = register(Experiment(

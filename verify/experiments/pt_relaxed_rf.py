@@ -74,16 +74,21 @@ T_MARGIN = 0.1  # |t_hat* - t*| <= 0.1
 
 PARAMS = (
     Param("n", int, None, "training sample size; auto: the sweep 500, 2000, 8000 (needs "
-          "n > features + 1)", quick=2000),
+          "n > features + 1)", quick=2000, high=100_000, why="the orbit-augmented n x features "
+          "design must fit in memory"),
     Param("lam", float, None, "mixing weight lambda in f* = Phi f0 + lambda (f0 - Phi f0), in "
           "[0, 1]; auto: the sweep 0, 0.1, 0.3, 1", quick=0.3),
-    Param("datasets", int, 20, "independent training sets per (n, lambda)", quick=5, low=2),
+    Param("datasets", int, 20, "independent training sets per (n, lambda)", quick=5, low=2,
+          high=1000, why="each data set is a fit per (n, lambda)"),
     Param("features", int, 64, "random ReLU features p (a multiple of 8 for basis=orbit)",
-          low=1),
-    Param("sigma", float, 0.5, "noise standard deviation (> 0)", low=0.0),
+          low=1, high=512, why="the n x features and test x features arrays must fit in "
+          "memory"),
+    Param("sigma", float, 0.5, "noise standard deviation (> 0)", low=0.0, high=1e50,
+          why="its square must stay inside float64 (1e300 gave nan)"),
     Param("ridge", float, 1e-6, "ridge r in (F^T F / n + r I) beta = F^T y / n", low=0.0),
     Param("test", int, 25_000, "base points of the orbit-augmented test sample (x 8)",
-          quick=10_000, low=100),
+          quick=10_000, low=100, high=100_000, why="the 8 x test x features array must fit "
+          "in memory"),
     Param("basis", str, "orbit", "orbit: dictionary closed under C8 (well specified); generic: "
           "p unrelated features (misspecified)", choices=("orbit", "generic")),
 )

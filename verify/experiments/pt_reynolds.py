@@ -44,8 +44,10 @@ CASES = (
 PARAMS = (
     Param("group", str, "all", "all (the catalogue's groups) or one group: C<m>, D<m>, S<m>, "
           "Z2^<d>"),
-    Param("points", int, 2000, "base points before orbit augmentation", quick=200, low=2),
-    Param("features", int, 32, "random features of the model f", low=1),
+    Param("points", int, 2000, "base points before orbit augmentation", quick=200, low=2,
+          high=10_000, why="the orbit-augmented points x features arrays must fit in memory"),
+    Param("features", int, 32, "random features of the model f", low=1, high=1024,
+          why="the orbit-augmented points x features arrays must fit in memory"),
     Param("t", float, 0.3, "interpolation weight in dist(Phi f + t (f - Phi f)) = t dist(f)"),
 )
 
@@ -132,6 +134,9 @@ def plan(exp: Experiment, v: dict) -> Plan:
                     "compact (use C<m> as a finite subgroup of SO(2))")
             raise UsageError(f"pt-reynolds averages exactly over listed finite groups; "
                              f"{v['group']} is {what}")
+        if G.order == 1:
+            raise UsageError(f"{v['group']} is the trivial group: every f is equivariant, so "
+                             "e_avg = dist = 0 and the identities have nothing to measure")
         cases = [(v["group"], G.rep_names[0], o) for o in ("invariant", "equivariant")]
     if not 0 <= v["t"] <= 1:
         raise UsageError(f"parameter t must lie in [0, 1], got {v['t']}")

@@ -281,7 +281,8 @@ LIP_PARAMS = (
           low=1),
     Param("d", int, 3, "(b): dimension of the sign-flip cube [-1,1]^d", low=1),
     Param("n", int, 100, "(b): points per sample", quick=50, low=2),
-    Param("trials", int, 1000, "(b): Monte Carlo pairs of samples", quick=300, low=10),
+    Param("trials", int, 1000, "(b): Monte Carlo pairs of samples", quick=300, low=10,
+          high=100_000, why="each pair is an n x n assignment problem"),
     Param("batch", int, 250, "(b): pairs per task (fewer when batch n^2 > 4e6)", low=1),
 )
 
@@ -289,7 +290,8 @@ GAIN_PARAMS = (
     Param("groups", str, "S3,C4", "groups on their cubes, comma-separated: S<m> (perm, "
           "[0,1]^m), C4/D4/C2 (rot, [-1,1]^2), Z2^<d>, C<m>:perm"),
     Param("n", str, "100,400,1000", "sample sizes, comma-separated", quick="100,200"),
-    Param("trials", int, 10, "pairs of samples per (group, n)", quick=5, low=2),
+    Param("trials", int, 10, "pairs of samples per (group, n)", quick=5, low=2, high=10_000,
+          why="each pair is an assignment problem of size |G| n"),
     Param("bracket", bool, True, "also E W1^X at |G|n/2 and 2|G|n for the smallest n (skipped "
           f"when 2|G|n > {MAX_N})", quick=False),
 )

@@ -98,10 +98,14 @@ REG_PARAMS = (
           low=0.0),
     Param("poly_seed", int, 1, "seed of the random polynomial f0 (part of the setting)", low=0),
     Param("n", int, 100_000, "training samples of the invariant least-squares fit",
-          quick=10_000, low=2),
+          quick=10_000, low=1000, high=2_000_000, why="the fit must be near its population "
+          "limit, the best invariant regressor (at n = 2 it missed eta^2 by 3.6x); the "
+          "features x n design must fit in memory"),
     Param("test", int, 100_000, "test points (each with its whole orbit)", quick=10_000,
-          low=2),
-    Param("random_h", int, 20, "random invariant models checked against the bound", low=0),
+          low=1000, high=2_000_000, why="the CI is a normal approximation over test orbits "
+          "(with 2 it excluded eta^2); the orbits must fit in memory"),
+    Param("random_h", int, 20, "random invariant models checked against the bound", low=0,
+          high=1000, why="each model is evaluated on every test orbit"),
 )
 
 CLS_PARAMS = (
@@ -109,9 +113,12 @@ CLS_PARAMS = (
     Param("w", float, math.pi / 4, "width of the flip sector (radians), 0 < w <= 2 pi/M",
           low=0.0),
     Param("radius", float, 1.0, "radius of the circle where the base label changes", low=0.0),
-    Param("points", int, 200_000, "test orbits", quick=20_000, low=2),
+    Param("points", int, 200_000, "test orbits", quick=20_000, low=1000, high=2_000_000,
+          why="the dissent mass is a proportion over test orbits (2 orbits missed w/2pi "
+          "entirely); the orbits must fit in memory"),
     Param("train", int, 20_000, "training points of the invariant logistic regression",
-          quick=5_000, low=10),
+          quick=5_000, low=10, high=1_000_000, why="the logistic fit's training set must fit "
+          "in memory"),
 )
 
 
