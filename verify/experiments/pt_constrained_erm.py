@@ -110,15 +110,12 @@ PARAMS = tuple(dataclasses.replace(p, default="C8") if p.name == "group" else p
           "2 (quick: 1)", low=0.0),
     Param("eta", float, None, "data equivariance error sigma_x |Theta_perp| (instead of ratio)",
           low=0.0),
-    Param("sigma", float, 1.0, "noise standard deviation per output", low=SCALE[0],
-          high=SCALE[1], why=SCALE_WHY),
-    Param("sigma_x", float, 1.0, "input standard deviation", low=SCALE[0], high=SCALE[1],
-          why=SCALE_WHY),
+    Param("sigma", float, 1.0, "noise standard deviation per output", low=0.0),
+    Param("sigma_x", float, 1.0, "input standard deviation", low=0.0),
     Param("trials", int, 20_000, "Monte Carlo trials per setting", quick=2_000, low=100,
           high=MAX_TRIALS),
     Param("batch", int, 20_000, "trials per task", low=100, high=MAX_BATCH),
-    Param("grid", int, 61, "values of eps on [0, 1.5 eta]", quick=31, low=3, high=1001,
-          why="every trial is refitted at every eps"),
+    Param("grid", int, 61, "values of eps on [0, 1.5 eta]", quick=31, low=3),
     Param("method", str, "direct", "direct: sample Z = W_ols - Theta exactly; data: draw "
           "whitened data sets and fit", choices=("direct", "data")),
     Param("p_sweep", bool, True, "also sweep p = dk - dim E (closed form vs exact optimum)",
@@ -425,6 +422,7 @@ def gaussian_batch(rng, datasets, n, d, k, Q, theta, sigma, sigma_x, eps):
 #: Largest eta^2 / v_w: the risk curve's minimum is then within 1e-4 of eps = eta, below what
 #: the eps grid resolves (and at eta = 1e9 the bisection ran for minutes).
 MAX_RATIO = 1e4
+MAX_GRID = 1001
 
 
 def _check_ratio(ratio: float, what: str) -> None:
@@ -546,6 +544,13 @@ def make_plan(exp: Experiment, v: dict, eps_opt_fn=None) -> Plan:
                          f"d={d}")
     if sigma <= 0 or sigma_x <= 0:
         raise UsageError("sigma and sigma_x must be positive")
+    for name in ("sigma", "sigma_x"):
+        if not SCALE[0] <= v[name] <= SCALE[1]:
+            raise UsageError(f"parameter {name} must lie in [{SCALE[0]:g}, {SCALE[1]:g}] "
+                             f"({SCALE_WHY}), got {v[name]:g}")
+    if v["grid"] > MAX_GRID:
+        raise UsageError(f"parameter grid must be at most {MAX_GRID} (every trial is refitted "
+                         f"at every eps), got {v['grid']}")
     tau, vw = sigma / math.sqrt(n), sigma**2 * p / n
     etas = _etas(v, vw)
 
