@@ -138,7 +138,7 @@ def test_soft_ratio_rising_in_n(soft, seed):
     ({"n": "abc"}, "n must be an integer"),
     ({"sigma": "0"}, "sigma must be positive"),
     ({"features": "60"}, "multiple of 8"),
-    ({"datasets": "1"}, "datasets must be at least"),
+    ({"datasets": "1"}, r"datasets must lie in \[2, "),
     ({"ridge": "-1"}, "ridge must be at least"),
     ({"basis": "fourier"}, "basis must be one of"),
     ({"trials": "10"}, "has no parameter"),
