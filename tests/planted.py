@@ -102,6 +102,9 @@ HAND = [
      "tests/test_clone_exact.py::test_teacher_passes_and_a_planted_bias_fails_every_teacher"),
     ("clone-bound", r"^tight: .*: eq err <= clone\(gx\) \+ clone\(x\)$",
      "tests/test_clone_exact.py::test_bound_holds_is_tight_and_the_max_variant_fails"),
+    ("clone-bound", r"^(random linear|min-norm LS clone, N=\d+), .*: eq err <= clone",
+     "tests/test_clone_exact.py::"
+     "test_bound_halved_fails_for_the_linear_students_not_for_the_loose_mlp"),
     ("clone-linear", r"mean clone error = 1 - N/d$|: clone error",
      "tests/test_clone_exact.py::test_linear_passes_and_the_off_by_one_law_fails"),
     ("clone-bilinear", r"rank deficit|: eq error for unseen tau \(worst shift\)",
@@ -241,13 +244,11 @@ UNPLANTED: dict[str, tuple[str, list[str]]] = {
         ]),
     "clone-bound": (
         (
-            "the triangle bound on the random and min-norm students, and the tight case's "
-            "equality"
+            "the triangle bound on the random tanh MLP (slack ~4.8: a halved bound still "
+            "passes), and the tight case's equality"
         ),
         [
-            r"^random linear, C#\[#\]: eq err <= clone\(gx\) \+ clone\(x\)$",
             r"^random tanh MLP, C#\[#\]: eq err <= clone\(gx\) \+ clone\(x\)$",
-            r"^min-norm LS clone, N=#, C#\[#\]: eq err <= clone\(gx\) \+ clone\(x\)$",
             r"^tight: Gamma \+ # u, C#\[#\]: equality$",
         ]),
     "clone-linear": (

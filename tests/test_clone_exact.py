@@ -40,6 +40,19 @@ def test_bound_holds_is_tight_and_the_max_variant_fails():
     assert all(int(n.split("[")[1].split("]")[0]) % 2 for n in tight_failed)
 
 
+def test_bound_halved_fails_for_the_linear_students_not_for_the_loose_mlp():
+    """A bound half as large, (e_gx + e_x) / 2, fails for the min-norm student at all 15
+    shifts and for the random linear one at 10 of 15 (its slack is 1.9-2.04 per shift, seed
+    0), but at no shift of the random tanh MLP, whose slack (~4.8, shown as 'loose') leaves it
+    unable to detect a factor-2 error."""
+    exp = get("clone-bound")
+    half = exp.replace(statement=exp.statement.replace(expr=(S["e_gx"] + S["e_x"]) / 2))
+    failed = _failed(run(half, quick=True, seed=0))
+    assert sum(n.startswith("min-norm LS clone") for n in failed) == 15, failed
+    assert sum(n.startswith("random linear") for n in failed) == 10, failed
+    assert not any(n.startswith("random tanh MLP") for n in failed)
+
+
 def _n_minus_one(exp):
     N, d = S["N"], S["d"]
     return exp.replace(statement=exp.statement.replace(expr=1 - (sp.Min(N, d) - 1) / d))

@@ -337,6 +337,7 @@ MAX_BOOT_FLOATS = 100_000_000
 
 
 def run_budget_command(args) -> int:
+    """The ``verify budget`` subcommand (argparse namespace from :mod:`verify.cli`)."""
     X, Y = load_xy(args.data)
     try:
         G = parse_group(args.group)

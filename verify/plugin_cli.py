@@ -20,6 +20,7 @@ _PRINTED: set[str] = set()
 
 
 def plugin_option(sp) -> None:
+    """Add the repeatable ``--plugin FILE.py|MODULE`` option to the subparser ``sp``."""
     sp.add_argument("--plugin", action="append", default=[], metavar="FILE.py|MODULE",
                     help="load experiments from a file or module (repeatable)")
 

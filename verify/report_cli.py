@@ -45,6 +45,7 @@ _LIBS = ("numpy", "scipy", "sympy", "numba", "matplotlib", "joblib")
 
 
 def add_report_parser(sub) -> None:
+    """Add the ``report`` subparser to ``sub``."""
     r = sub.add_parser("report", help="Markdown + LaTeX (+ PDF) report of every experiment")
     r.add_argument("slugs", nargs="*", metavar="SLUG",
                    help="experiments (default: all that `verify all` runs); FILE.py:SLUG too")

@@ -252,6 +252,8 @@ class _Planted:
 
 
 def lie_task(rng, group, elements, log_sign=1.0, plant=""):
+    """Largest residuals of exp(log u) = u, log(exp a) = a, (uv)w = u(vw), u u^-1 = e,
+    (uv).x = u.(v.x) and of the left invariance log((wu)^-1 wv) = log(u^-1 v)."""
     G = lie_group(group) if group != "SE2" else lie_group(group, log_sign=log_sign)
     if plant:
         G = _Planted(G, plant)

@@ -73,7 +73,7 @@ def plan_image(exp: Experiment, v: dict) -> Plan:
             for g in groups:
                 m, se = mean_se(o[g][kind])
                 checks.append(Check(f"{GROUP_NAMES[g]} model, {kind} test digits: MSE", "trend",
-                                    m, m, se=se))
+                                    None, m, se=se))
             d = np.asarray(o["T2"][kind]) - np.asarray(o["RxSO2"][kind])
             m, se = mean_se(d)
             better = "RxSO(2)" if m > 0 else "T(2)"

@@ -129,11 +129,11 @@ def _tasks(v, kernels, shifts, wide=True):
 
 
 def _ll_check(name, values, reference=None, relation="=", note=""):
-    """Mean LL over tasks with its se; ``reference`` goes in the predicted column (the
-    measured mean itself when None, for a plain reference number)."""
+    """Mean LL over tasks with its se; ``reference`` goes in the predicted column (empty when
+    None: a measured number with nothing to compare it with)."""
     m, se = mean_se(np.asarray(values))
-    ref = m if reference is None else float(reference)
-    if relation != "=":
+    ref = None if reference is None else float(reference)
+    if relation != "=" and ref is not None:
         ok = m <= ref if relation == "<=" else m >= ref
         note = (note + "; " if note else "") + ("holds" if ok else "does NOT hold")
     return Check(name, "trend", ref, m, se=se, relation=relation, note=note)
