@@ -7,6 +7,7 @@ import functools
 import numpy as np
 import pytest
 
+import verify.experiments.equivcnp_exact as ex
 import verify.experiments.equivcnp_models as em
 from verify.engine.experiment import UsageError, get
 from verify.engine.runner import run
@@ -113,3 +114,17 @@ def test_shift_exact_planted_non_stationary_oracle_fails():
         planner=functools.partial(em.plan_shift_exact, gp_warp=0.1))
     bad = _failed(run(planted, quick=True, seed=0))
     assert len(bad) == 1 and bad[0].startswith("true-kernel GP oracle"), bad
+
+
+@pytest.mark.parametrize("slug,planner,count", [
+    ("equivcnp-encoder", ex.plan_encoder, 2),
+    ("equivcnp-model", em.plan_model, 3),
+    ("equivcnp-shift-exact", em.plan_shift_exact, 1),
+])
+def test_negative_control_bound_fails_when_the_control_is_not_broken(slug, planner, count):
+    """The controls' 'error >= floor' bounds can fail: with the breaking ingredient removed
+    (absolute coordinates dropped; the scaling / weighted kernel replaced by an invariant one)
+    every control bound fails and nothing else does."""
+    planted = get(slug).replace(planner=functools.partial(planner, control_unbroken=True))
+    bad = _failed(run(planted, quick=True, seed=0))
+    assert len(bad) == count and all(b.startswith("negative control") for b in bad), bad

@@ -123,11 +123,25 @@ def phi_sum(yc):
     return np.maximum(1.0, np.abs(yc)).sum(-1)
 
 
+#: planted error ``control_unbroken``: the controls with the symmetry they lack restored
+#: (rotations instead of scalings; the plain RBF instead of the weighted one)
+UNBROKEN = {"scale": "SE2", "rbf_weighted": "rbf"}
+
+
 def plan_encoder(exp: Experiment, v: dict, controls_as_sharp: bool = False,
-                 break_pairs: bool = False) -> Plan:
+                 break_pairs: bool = False, control_unbroken: bool = False) -> Plan:
+    """One task per (group, kernel) case and control.  Planted errors: ``controls_as_sharp``
+    asserts the controls equivariant; ``break_pairs`` permutes x but not y;
+    ``control_unbroken`` makes the controls invariant (their bound must then fail)."""
+    def fix(name):
+        return UNBROKEN.get(name, name) if control_unbroken else name
+
     tasks = [TaskSpec(encoder_task, dict(sets=v["sets"], group=g, kernel=k, data=d,
                                          break_pairs=break_pairs), key=lab)
-             for lab, g, k, d in ENCODER_CASES + CONTROLS]
+             for lab, g, k, d in ENCODER_CASES]
+    tasks += [TaskSpec(encoder_task, dict(sets=v["sets"], group=fix(g), kernel=fix(k), data=d,
+                                          break_pairs=break_pairs), key=lab)
+              for lab, g, k, d in CONTROLS]
     l1, l2 = eq.encoder_permutation_invariance(), exp.statement
 
     def reduce(outputs):

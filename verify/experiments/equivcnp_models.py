@@ -78,9 +78,14 @@ def model_task(rng, sets, group, absolute):
     return {"worst": worst, "ratio": ratio}
 
 
-def plan_model(exp: Experiment, v: dict, absolute_as_sharp: bool = False) -> Plan:
+def plan_model(exp: Experiment, v: dict, absolute_as_sharp: bool = False,
+               control_unbroken: bool = False) -> Plan:
+    """Tasks per group, invariant and with absolute coordinates.  Planted errors:
+    ``absolute_as_sharp`` asserts the broken model equivariant; ``control_unbroken`` drops the
+    absolute coordinates from the negative control (which must then fail)."""
     cases = [(g, False) for g in MODEL_GROUPS] + [(g, True) for g in MODEL_GROUPS]
-    tasks = [TaskSpec(model_task, dict(sets=v["sets"], group=g, absolute=a), key=(g, a))
+    tasks = [TaskSpec(model_task, dict(sets=v["sets"], group=g,
+                                       absolute=a and not control_unbroken), key=(g, a))
              for g, a in cases]
     zero = exp.statement.evaluate()
 
@@ -238,10 +243,12 @@ def _parse_shifts(text):
 
 
 def plan_shift_exact(exp: Experiment, v: dict, absolute_as_sharp: bool = False,
+                     control_unbroken: bool = False,
                      gp_warp: float = 0.0) -> Plan:
     shifts = _parse_shifts(v["shifts"])
-    tasks = [TaskSpec(shift_exact_task, dict(tasks=v["tasks"], shifts=shifts, absolute=a,
-                                             warp=gp_warp), key=a) for a in (False, True)]
+    tasks = [TaskSpec(shift_exact_task, dict(tasks=v["tasks"], shifts=shifts,
+                                             absolute=a and not control_unbroken, warp=gp_warp),
+                      key=a) for a in (False, True)]
     zero = exp.statement.evaluate()
     tag = f"a in {{{', '.join(f'{a:g}' for a in shifts)}}}"
 
