@@ -46,6 +46,7 @@ CASES = [
     ("pt-constrained-erm", "sigma_x=1e-300", "lie in [1e-50, 1e+50]"),
     ("pt-constrained-erm", "trials=1e9", "lie in [100, 1e+08]"),
     ("pt-constrained-erm", "grid=1e9", "at most 1001"),
+    ("pt-optimal-eps", "eta=1e9", "eta^2 / v = "),
     ("pt-lip-w1", "trials=1e9", "lie in [10, 100000]"),
     ("pt-sample-gain", "trials=1e9", "lie in [2, 10000]"),
     ("pt-cover-bound", "deltas=1e9", "lie in [2, 1000]"),

@@ -177,6 +177,10 @@ def _reduce(outputs, *, tasks, points, st, s, base, sigma_x):
     return checks, {"points": points, "setting": dict(base, sigma_x=sigma_x)}
 
 
+#: Largest eta^2 / v: beyond it t* rounds to 1 (at eta = 1e8, v ~ 0.1, every CI was [1, 1]).
+MAX_ETA2_OVER_V = 1e12
+
+
 def make_plan(exp: Experiment, v: dict, statements: dict | None = None) -> Plan:
     st = {**STATEMENTS, "t": exp.statement, **(statements or {})}
     s = lg_setting(v["group"], v["channels"], v["d"], v["output"], v["k"])
@@ -196,6 +200,10 @@ def make_plan(exp: Experiment, v: dict, statements: dict | None = None) -> Plan:
         p["t_pred"] = st["t"].evaluate(**vals)  # checks n > d + 1 (UsageError upstream)
         p["eps_pred"] = st["eps"].evaluate(**vals)
         p["v"] = v_of(p["n"])
+        if p["eta"] ** 2 > MAX_ETA2_OVER_V * p["v"]:
+            raise UsageError(f"eta = {p['eta']:g} gives eta^2 / v = {p['eta'] ** 2 / p['v']:.3g} "
+                             f"at n = {p['n']}; above {MAX_ETA2_OVER_V:g}, t* = eta^2/(eta^2 + v)"
+                             " is 1 to float64 resolution and every CI has zero width")
         theta_perp = direction * p["eta"] / v["sigma_x"]
         for b in batches(v["trials"], v["batch"]):
             tasks.append(TaskSpec(lg_batch, dict(trials=b, n=p["n"], d=s.d, k=s.k, Q=s.Q,
