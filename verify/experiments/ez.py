@@ -61,7 +61,7 @@ PARAMS = LG_PARAMS + (
           high=SCALE[1], why=SCALE_WHY),
     Param("sigma_x", float, 1.3, "input standard deviation (the gap does not depend on it)",
           low=SCALE[0], high=SCALE[1], why=SCALE_WHY),
-    Param("trials", int, 40_000, "Monte Carlo trials per setting", quick=4_000, low=100,
+    Param("trials", int, 40_000, "Monte Carlo trials per setting", quick=20_000, low=100,
           high=MAX_TRIALS),
     Param("batch", int, 20_000, "trials per task", low=100, high=MAX_BATCH),
     Param("slope", bool, True, "also fit the slope of the gap against 1/(n-d-1)", quick=False),
