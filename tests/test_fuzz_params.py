@@ -43,6 +43,7 @@ CASES = [
     ("pt-approx-lp", "group=C1", "trivial group"),
     ("pt-constrained-erm", "eta=1e9", "eta^2 / v_w"),
     ("pt-constrained-erm", "ratio=1e9", "eta^2 / v_w"),
+    ("pt-constrained-erm", "eta=1e300", "eta^2 / v_w = inf"),
     ("pt-constrained-erm", "sigma_x=1e-300", "lie in [1e-50, 1e+50]"),
     ("pt-constrained-erm", "trials=1e9", "lie in [100, 1e+08]"),
     ("pt-constrained-erm", "grid=1e9", "at most 1001"),

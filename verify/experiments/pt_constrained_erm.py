@@ -437,7 +437,8 @@ def _etas(v: dict, vw: float) -> list[float]:
     if v["eta"] is not None:
         if v["eta"] <= 0:
             raise UsageError("eta must be positive (eta = 0: the optimal budget is 0)")
-        _check_ratio(v["eta"] ** 2 / vw, f"eta = {v['eta']:g} gives ")
+        _check_ratio(math.inf if v["eta"] > 1e100 else v["eta"] ** 2 / vw,
+                     f"eta = {v['eta']:g} gives ")
         return [v["eta"]]
     if v["ratio"] is not None:
         if v["ratio"] <= 0:
