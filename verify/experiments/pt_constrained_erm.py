@@ -273,8 +273,17 @@ def mc_argmin(s, m, hi: float, h: float) -> tuple[float, float]:
     s, m = np.asarray(s, float), np.asarray(m, float)
     dbar = lambda e: float(np.mean(_mc_derivative(s, m, e)))
     lo = 1e-12 * hi
-    if not dbar(lo) < 0 < dbar(hi):
+    if not dbar(lo) < 0:
         return float("nan"), float("nan")
+    if not dbar(hi) > 0:
+        # the mean derivative vanishes identically once ε exceeds every ‖u_i‖ (no constraint
+        # binds), so at large η²/v the bracket's right end is sought among the trials' own
+        # norms: the first quantile of ‖u‖ where the mean derivative is positive
+        ups = [e for e in np.quantile(s, np.linspace(0.0, 1.0, 401)[1:-1]) if lo < e < hi
+               and dbar(e) > 0]
+        if not ups:
+            return float("nan"), float("nan")
+        hi = float(ups[0])
     e_hat = optimize.brentq(dbar, lo, hi, xtol=1e-12 * hi)
     _, d_se = mean_se(_mc_derivative(s, m, e_hat))
     r2 = (dbar(e_hat + h) - dbar(max(e_hat - h, 0.0))) / (e_hat + h - max(e_hat - h, 0.0))
