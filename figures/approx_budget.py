@@ -22,8 +22,8 @@ import re
 import numpy as np
 
 from verify.engine.experiment import get
-from verify.experiments import pt_approx
 from verify.engine.runner import run_many
+from verify.experiments import pt_approx
 
 from .style import COLORS, figure, save
 

@@ -26,8 +26,8 @@ import re
 import numpy as np
 
 from verify.engine.experiment import get
-from verify.experiments import pt_approx_lp, pt_stab_eps  # noqa: F401  (registers both)
 from verify.engine.runner import run_many
+from verify.experiments import pt_approx_lp, pt_stab_eps  # noqa: F401  (registers both)
 
 from .style import COLORS, figure, save
 

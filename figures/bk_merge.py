@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from verify.engine.experiment import get
-from verify.experiments.bk_merge import PROTOTYPE
 from verify.engine.runner import run
+from verify.experiments.bk_merge import PROTOTYPE
 
 from .style import COLORS, figure, save
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from verify.engine.experiment import get
-from verify.experiments import pt_relaxed_rf  # noqa: F401  (registers pt-relaxed-rf)
 from verify.engine.runner import run_many
+from verify.experiments import pt_relaxed_rf  # noqa: F401  (registers pt-relaxed-rf)
 
 from .style import COLORS, figure, save
 

@@ -22,8 +22,8 @@ import numpy as np
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from verify.engine.experiment import get
-from verify.experiments import pt_cover, pt_wasserstein  # noqa: F401  (registers the slugs)
 from verify.engine.runner import run_many
+from verify.experiments import pt_cover, pt_wasserstein  # noqa: F401  (registers the slugs)
 from verify.models.wasserstein import cube_group, fundamental_domain
 
 from .style import COLORS, figure, predicted_vs_measured, save

@@ -23,8 +23,8 @@ import math
 import numpy as np
 
 from verify.engine.experiment import get
-from verify.experiments import wang  # noqa: F401  (registers the experiments)
 from verify.engine.runner import run_many
+from verify.experiments import wang  # noqa: F401  (registers the experiments)
 
 from .style import COLORS, figure, predicted_vs_measured, save
 

@@ -98,7 +98,7 @@ CASES = [
 @pytest.fixture(autouse=True)
 def no_work(monkeypatch, tmp_path):
     """Any case that reaches the workers fails; files for model/budget in the current folder."""
-    import verify.engine.runner as runner
+    from verify.engine import runner
 
     def refuse(*a, **k):
         raise AssertionError("work started for bad input")

@@ -8,9 +8,9 @@ import pytest
 
 import verify.experiments.bk_merge  # noqa: F401  (registers the BK experiments)
 from tests.helpers import assert_close
-from verify.models import digits, merge, nets
 from verify.engine.experiment import UsageError, get
 from verify.engine.runner import run, run_many
+from verify.models import digits, merge, nets
 
 
 # -- merge: exact properties -----------------------------------------------------------------------

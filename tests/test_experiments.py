@@ -10,11 +10,11 @@ import pytest
 import sympy as sp
 
 from verify.engine.experiment import REGISTRY, UsageError, get
+from verify.engine.runner import run, run_many
+from verify.engine.stats import finalize
 from verify.experiments.pt_reynolds import random_features, reynolds_checks
 from verify.symmetry.groups import dihedral
 from verify.symmetry.projection import orbit_augment, reynolds_function
-from verify.engine.runner import run, run_many
-from verify.engine.stats import finalize
 
 
 @pytest.fixture(scope="module")

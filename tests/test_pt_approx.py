@@ -10,9 +10,9 @@ import sympy as sp
 
 import verify.experiments.pt_approx as pa
 from verify.engine.experiment import UsageError, get
+from verify.engine.runner import run
 from verify.symmetry.groups import cyclic, symmetric
 from verify.symmetry.projection import function_errors
-from verify.engine.runner import run
 
 BUDGET, SUP = "pt-approx-budget", "pt-approx-sup"
 

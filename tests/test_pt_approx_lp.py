@@ -13,8 +13,8 @@ import sympy as sp
 
 import verify.experiments.pt_approx_lp as pl
 from verify.engine.experiment import UsageError, get
-from verify.symmetry.groups import cyclic, dihedral, parse_group, sign_flips
 from verify.engine.runner import run
+from verify.symmetry.groups import cyclic, dihedral, parse_group, sign_flips
 
 SLUG = "pt-approx-lp"
 

@@ -17,8 +17,8 @@ from scipy import integrate, optimize, special
 import verify.experiments.pt_constrained_erm as erm
 from tests.helpers import assert_close
 from verify.engine.experiment import UsageError, get
-from verify.experiments.lg_setting import lg_setting
 from verify.engine.runner import run
+from verify.experiments.lg_setting import lg_setting
 
 
 @pytest.fixture(scope="module")

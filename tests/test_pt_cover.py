@@ -20,10 +20,9 @@ import sympy as sp
 from scipy.spatial.distance import cdist
 
 import verify.experiments.pt_cover as pc
-from bounds import covering as cv
-from verify.models import wasserstein as ws
 from verify.engine.experiment import UsageError, get
 from verify.engine.runner import run
+from verify.models import wasserstein as ws
 
 from .helpers import assert_close
 

@@ -11,8 +11,8 @@ import sympy as sp
 
 from bounds import approximation as ap
 from verify.engine.experiment import UsageError, get
-from verify.experiments.pt_optimal_eps import make_plan
 from verify.engine.runner import run
+from verify.experiments.pt_optimal_eps import make_plan
 
 n, d, k, dimE, sigma, eta = (ap.SYMBOLS[x] for x in ("n", "d", "k", "dimE", "sigma", "eta"))
 V_WRONG = sigma**2 * (d * k - dimE) / (n - d)  # n - d instead of n - d - 1

@@ -21,9 +21,9 @@ import pytest
 import verify.experiments.pt_relaxed_rf as rf
 from verify import cli
 from verify.engine.experiment import UsageError, get
+from verify.engine.runner import run
 from verify.symmetry.groups import cyclic
 from verify.symmetry.projection import function_errors, orbit_augment, reynolds_function
-from verify.engine.runner import run
 
 SOFT_SEEDS = (0, 1, 2)
 SOFT_LAMS = ("0", "0.1", "0.3", "1")

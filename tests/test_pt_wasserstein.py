@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
 import verify.experiments.pt_wasserstein as pw
-from verify.models import wasserstein as ws
 from verify.engine.experiment import UsageError, get
 from verify.engine.runner import run
 from verify.engine.stats import Check
+from verify.models import wasserstein as ws
 
 from .helpers import assert_close
 

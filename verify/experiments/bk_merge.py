@@ -41,9 +41,9 @@ import re
 
 import numpy as np
 
-from ..models import digits, merge, nets
 from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
 from ..engine.stats import Check, mean_se
+from ..models import digits, merge, nets
 
 GRAD_TOL = 1e-6
 EXACT_TOL = 1e-12

@@ -59,9 +59,9 @@ from itertools import pairwise
 import numpy as np
 
 from ..engine.experiment import Experiment, Param, Plan, TaskSpec, UsageError, register
+from ..engine.stats import Check
 from ..symmetry.groups import cyclic
 from ..symmetry.projection import orbit_augment
-from ..engine.stats import Check
 
 #: Fixes the dictionary and f0 (PT's arXiv number); independent of the run's --seed.
 SETTING_SEED = 230517592
