@@ -144,6 +144,19 @@ def _diff_check(name, a, b, reference=0.0, relation="="):
                      note="paired over tasks")
 
 
+def _published_rows(o: dict, kernel: str, label: str) -> list[Check]:
+    """Our (−4, 4) log-likelihoods of the GP oracle (joint), the CNP and the EquivCNP beside
+    :data:`PUBLISHED` (reported); ``label`` is formatted with ``key``, ``mean``, ``std``."""
+    pub = PUBLISHED[kernel]
+    rows = []
+    for key, name in (("GP", "gp_joint"), ("CNP", "cnp"), ("EquivCNP", "convcnp")):
+        vals = (o[(kernel, "gp")]["(-4, 4) joint"] if name == "gp_joint"
+                else o[(kernel, name)]["(-4, 4)"])
+        rows.append(_ll_check(label.format(key=key, mean=pub[key][0], std=pub[key][1]), vals,
+                              reference=pub[key][0]))
+    return rows
+
+
 def _model_rows(lab, win, src_eqv, src_cnp, src_gp, prefix=""):
     """EquivCNP and CNP rows (predicted column: the oracle's diagonal LL, a ceiling) and the
     oracle rows on one window."""
@@ -195,11 +208,8 @@ def plan_shift(exp: Experiment, v: dict) -> Plan:
             lab = f"shift {a:g}"
             checks.append(_diff_check(f"EquivCNP - CNP, {lab} (> 0)", eqv[lab], cnp[lab], 0.0,
                                       ">="))
-        pub = PUBLISHED["rbf"]
-        for key, name in (("GP", "gp_joint"), ("CNP", "cnp"), ("EquivCNP", "convcnp")):
-            src = gp["(-4, 4) joint"] if name == "gp_joint" else o[("rbf", name)]["(-4, 4)"]
-            checks.append(_ll_check(f"published {key} {pub[key][0]:+.2f} +- {pub[key][1]:.2f} "
-                                    f"vs ours, (-4, 4)", src, reference=pub[key][0]))
+        checks += _published_rows(o, "rbf", "published {key} {mean:+.2f} +- {std:.2f} vs ours, "
+                                  "(-4, 4)")
         return checks, {"shifts": shifts, "outputs": {f"{k[0]}/{k[1]}": x for k, x in
                                                        o.items()}}
 
@@ -220,7 +230,6 @@ def plan_gp(exp: Experiment, v: dict) -> Plan:
     kernels = [k.strip() for k in v["kernels"].split(",") if k.strip()]
     bad = [k for k in kernels if k not in KERNEL_NAMES]
     if not kernels or bad:
-        from ..engine.experiment import UsageError
         raise UsageError(f"parameter kernels must list some of {', '.join(KERNEL_NAMES)}; "
                          f"got {v['kernels']!r}")
     tasks = _tasks(v, kernels, [0.0])
@@ -229,17 +238,14 @@ def plan_gp(exp: Experiment, v: dict) -> Plan:
         o = _by_key(tasks, outputs)
         checks = []
         for k in kernels:
-            pub, kn = PUBLISHED[k], KERNEL_NAMES[k]
+            kn = KERNEL_NAMES[k]
             src = [o[(k, m)] for m in ("convcnp", "cnp", "gp")]
             checks += _model_rows("shift 0", "(-2, 2)", *src, prefix=f"{kn} ")
             checks += _model_rows("(-4, 4)", "(-4, 4)", *src, prefix=f"{kn} ")
             checks.append(_diff_check(f"{kn} EquivCNP - CNP, (-4, 4) (> 0)",
                                       src[0]["(-4, 4)"], src[1]["(-4, 4)"], 0.0, ">="))
-            for key, name in (("GP", "gp_joint"), ("CNP", "cnp"), ("EquivCNP", "convcnp")):
-                vals = src[2]["(-4, 4) joint"] if name == "gp_joint" else o[(k, name)]["(-4, 4)"]
-                checks.append(_ll_check(f"{kn}: published {key} {pub[key][0]:+.2f} +- "
-                                        f"{pub[key][1]:.2f} (pred) vs ours, (-4, 4)", vals,
-                                        pub[key][0]))
+            checks += _published_rows(o, k, kn + ": published {key} {mean:+.2f} +- {std:.2f} "
+                                      "(pred) vs ours, (-4, 4)")
         return checks, {"kernels": kernels, "outputs": {f"{k[0]}/{k[1]}": x for k, x in
                                                          o.items()}}
 
